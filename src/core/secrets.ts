@@ -5,9 +5,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * neither the content nor the length of the expected secret leaks through timing.
  */
 export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b) && expected.length > 0;
+  return secretMatcher(expected)(presented);
+}
+
+/** `secretsEqual` with the expected side hashed once, for checks on every request. */
+export function secretMatcher(expected: string): (presented: string) => boolean {
+  const digest = createHash('sha256').update(expected, 'utf8').digest();
+  const usable = expected.length > 0;
+  return (presented) => timingSafeEqual(createHash('sha256').update(presented, 'utf8').digest(), digest) && usable;
 }
 
 /** A short, non-reversible fingerprint to tell tokens apart in logs and status output. */

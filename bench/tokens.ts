@@ -1,0 +1,143 @@
+/**
+ * bench:tokens — GET /get-token of the Worker against a bare node:http server answering a same-sized JSON,
+ * both measured in this run on loopback with autocannon (50 connections); plus the Worker's idle RSS and the
+ * time an `offpeak scout` process takes from start to exit against a local Worker.
+ *
+ * The simulator runs in this process; the Worker and the baseline each run in their own process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { buildSimulator } from '../src/sim/index.js';
+import { FileTokenStore } from '../src/tokens/file-store.js';
+import { importRefreshToken } from '../src/cli/tokens.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-server.js', import.meta.url));
+const SECRET = randomBytes(24).toString('base64url');
+const CONNECTIONS = 50;
+const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
+const SCOUT_RUNS = Number(process.env.BENCH_SCOUT_RUNS ?? 15);
+
+function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) {
+        proc.stdout!.removeAllListeners('data');
+        proc.stdout!.resume(); // keep draining the log so the process never blocks on a full pipe
+        resolve({ proc, url: match[1]! });
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Starts the Worker on a known port and waits until /health answers (works at any log level). */
+async function startWorker(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(process.execPath, [CLI, 'worker'], { env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`offpeak worker exited with ${proc.exitCode}`);
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return { proc, url };
+    if (Date.now() > deadline) throw new Error('offpeak worker did not become healthy within 20 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function load(url: string, headers: Record<string, string>) {
+  const run = (duration: number) => autocannon({ url, connections: CONNECTIONS, duration, headers });
+  await run(2); // warm-up: JIT, connection pools
+  const result = await run(DURATION_SEC);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bytes: result.throughput.average / Math.max(1, result.requests.average) };
+}
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'offpeak-bench-'));
+  const sim = await buildSimulator({});
+  const simUrl = await sim.listen(0, '127.0.0.1');
+  const account = (await (await fetch(new URL('/sim/accounts', simUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { client_id: string; refresh_token: string };
+  const key = randomBytes(32);
+  const storePath = join(dir, 'store.json');
+  const store = new FileTokenStore({ path: storePath, key });
+  await importRefreshToken(store, 'default', account.refresh_token);
+  await store.close();
+  const env = {
+    TESLA_AUTH_URL: simUrl,
+    TESLA_API_URL: simUrl,
+    TESLA_CLIENT_ID: account.client_id,
+    TOKEN_STORE: `file:${storePath}`,
+    TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+    WORKER_SHARED_SECRET: SECRET,
+    WORKER_SERVICE_URL: '',
+    PORT: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  const children: ChildProcess[] = [];
+  try {
+    const worker = await startWorker(env);
+    children.push(worker.proc);
+    const auth = { authorization: `Bearer ${SECRET}` };
+    const sample = await (await fetch(new URL('/get-token', worker.url), { headers: auth })).text();
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleRss = rssMb(worker.proc.pid!);
+
+    const bare = await start([BARE, String(Buffer.byteLength(sample))], {}, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    children.push(bare.proc);
+
+    const baseline = await load(`${bare.url}/get-token`, {});
+    const ours = await load(`${worker.url}/get-token`, auth);
+
+    const scoutTimes: number[] = [];
+    for (let i = 0; i < SCOUT_RUNS; i++) {
+      const t0 = performance.now();
+      const code = await new Promise<number | null>((resolve) => {
+        const p = spawn(process.execPath, [CLI, 'scout'], { env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env, WORKER_SERVICE_URL: worker.url }, stdio: 'ignore' });
+        p.once('exit', resolve);
+      });
+      if (code !== 0) throw new Error(`offpeak scout exited with ${code}`);
+      scoutTimes.push(performance.now() - t0);
+    }
+
+    const f = (n: number, d = 0) => n.toFixed(d);
+    console.log(`bench:tokens — GET /get-token on loopback, ${CONNECTIONS} connections, ${DURATION_SEC} s each (after 2 s warm-up)`);
+    console.log(`  answer size            ${Buffer.byteLength(sample)} bytes (baseline answers the same size)`);
+    console.log(`  bare node:http         ${f(baseline.rps)} req/s   p50 ${f(baseline.p50, 2)} ms   p99 ${f(baseline.p99, 2)} ms`);
+    console.log(`  offpeak Worker         ${f(ours.rps)} req/s   p50 ${f(ours.p50, 2)} ms   p99 ${f(ours.p99, 2)} ms`);
+    console.log(`  throughput ratio       ${f(ours.rps / baseline.rps, 3)} (goal ≥ 0.8)`);
+    console.log(`  Worker p99             ${f(ours.p99, 2)} ms (goal < 5 ms)`);
+    console.log(`  Worker idle RSS        ${f(idleRss, 1)} MB`);
+    console.log(`  offpeak scout process  median ${f(percentile(scoutTimes, 50))} ms, p90 ${f(percentile(scoutTimes, 90))} ms over ${SCOUT_RUNS} runs (goal: median < 400 ms)`);
+    const stats = (await (await fetch(new URL('/sim/stats', simUrl))).json()) as { oauth: { refresh_ok: number; login_required: number } };
+    console.log(`  Tesla token refreshes  ${stats.oauth.refresh_ok} during the whole bench (login_required: ${stats.oauth.login_required})`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

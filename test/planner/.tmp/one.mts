@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { planCharging } from '../../../src/planner/plan.ts';
+import { bruteForceCheapest } from '../oracles.ts';
+const { slots, kwh, powerKw } = JSON.parse(readFileSync('/tmp/seed-input.json', 'utf8'));
+const T0 = Date.parse('2026-05-10T18:00:00Z');
+console.time('plan');
+const plan = planCharging({ slots, now: T0, readyBy: slots[slots.length - 1].end, socPercent: 0, targetPercent: kwh, capacityKwh: 100, powerKw, granularityMs: 1 });
+console.timeEnd('plan');
+console.log(plan);
+const items = slots.map((s: any) => ({ capacityKwh: (powerKw * (s.end - s.start)) / 3_600_000, price: s.pricePerKwh }));
+console.time('bf');
+console.log(bruteForceCheapest(items, Math.min(kwh, items.reduce((n: number, i: any) => n + i.capacityKwh, 0))));
+console.timeEnd('bf');
