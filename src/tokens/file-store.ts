@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { systemClock, sleep, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { open as openSealed, seal } from './crypto.js';
+import { checkVersion, name } from './store-checks.js';
 import {
   StoreCorruptError,
   StoreUnavailableError,
@@ -396,15 +397,6 @@ function emptyData(): Data {
 
 function stampOf(info: Stats): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
-}
-
-function name(what: string, value: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
-  return value;
-}
-
-function checkVersion(version: number): void {
-  if (!Number.isInteger(version) || version < 0) throw new RangeError('expectedVersion must be an integer >= 0');
 }
 
 function errorCode(err: unknown): string | undefined {

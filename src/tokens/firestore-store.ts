@@ -2,6 +2,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { open as openSealed, seal } from './crypto.js';
+import { checkVersion, checkWrite, name, parseTokenSet } from './store-checks.js';
 import {
   StoreCorruptError,
   StoreUnavailableError,
@@ -9,7 +10,6 @@ import {
   type Lease,
   type StateDoc,
   type TokenRecord,
-  type TokenSet,
   type TokenStatus,
   type TokenStore,
   type TokenWrite,
@@ -330,66 +330,4 @@ function stateOf<T>(key: string, data: FsData | undefined): StateDoc<T> {
     throw new StoreCorruptError(`the Firestore token store's state document "${key}" does not hold valid JSON`);
   }
   return { version: versionOf(d, `state document "${key}"`), value, updatedAt: d.updatedAt };
-}
-
-// The checks below are the same as the PostgreSQL store's; they are repeated rather than imported so that
-// neither store loads the other's database client.
-
-function parseTokenSet(text: string, label: string): TokenSet {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new StoreCorruptError(`${label} decrypted but does not hold valid JSON`);
-  }
-  if (!isTokenSet(value)) throw new StoreCorruptError(`${label} decrypted but is not a token set`);
-  return {
-    refreshToken: value.refreshToken,
-    accessToken: value.accessToken,
-    accessExpiresAt: value.accessExpiresAt,
-    accessIssuedAt: value.accessIssuedAt,
-  };
-}
-
-function isTokenSet(value: unknown): value is TokenSet {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  const numOrNull = (x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x));
-  return (
-    typeof v.refreshToken === 'string' &&
-    (v.accessToken === null || typeof v.accessToken === 'string') &&
-    numOrNull(v.accessExpiresAt) &&
-    numOrNull(v.accessIssuedAt)
-  );
-}
-
-function checkWrite(write: TokenWrite): { tokens: TokenSet; status: TokenStatus; statusReason: string | null } {
-  const reason = write?.statusReason ?? null;
-  if (
-    !isTokenSet(write?.tokens) ||
-    (write.status !== 'ok' && write.status !== 'reauth_required') ||
-    (reason !== null && typeof reason !== 'string')
-  ) {
-    throw new TypeError('put: write must be {tokens: TokenSet, status, statusReason?}');
-  }
-  const t = write.tokens;
-  return {
-    tokens: {
-      refreshToken: t.refreshToken,
-      accessToken: t.accessToken,
-      accessExpiresAt: t.accessExpiresAt,
-      accessIssuedAt: t.accessIssuedAt,
-    },
-    status: write.status,
-    statusReason: reason,
-  };
-}
-
-function name(what: string, value: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
-  return value;
-}
-
-function checkVersion(version: number): void {
-  if (!Number.isInteger(version) || version < 0) throw new RangeError('expectedVersion must be an integer >= 0');
 }

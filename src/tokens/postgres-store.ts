@@ -3,6 +3,7 @@ import type { PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { open as openSealed, seal } from './crypto.js';
+import { checkVersion, checkWrite, name, parseTokenSet } from './store-checks.js';
 import {
   StoreCorruptError,
   StoreUnavailableError,
@@ -10,8 +11,6 @@ import {
   type Lease,
   type StateDoc,
   type TokenRecord,
-  type TokenSet,
-  type TokenStatus,
   type TokenStore,
   type TokenWrite,
 } from './store.js';
@@ -397,65 +396,4 @@ function describe(err: unknown): string {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
   const message = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 300) : String(err);
   return code && !message.includes(code) ? `${code} ${message}` : message || code || 'unknown error';
-}
-
-/** Parses decrypted TokenSet JSON; any deviation is corruption (the message never quotes the content). */
-function parseTokenSet(text: string, label: string): TokenSet {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new StoreCorruptError(`${label} decrypted but does not hold valid JSON`);
-  }
-  if (!isTokenSet(value)) throw new StoreCorruptError(`${label} decrypted but is not a token set`);
-  return {
-    refreshToken: value.refreshToken,
-    accessToken: value.accessToken,
-    accessExpiresAt: value.accessExpiresAt,
-    accessIssuedAt: value.accessIssuedAt,
-  };
-}
-
-function isTokenSet(value: unknown): value is TokenSet {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  const numOrNull = (x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x));
-  return (
-    typeof v.refreshToken === 'string' &&
-    (v.accessToken === null || typeof v.accessToken === 'string') &&
-    numOrNull(v.accessExpiresAt) &&
-    numOrNull(v.accessIssuedAt)
-  );
-}
-
-/** Validates a write before anything is sent (a malformed record would be unreadable later). */
-function checkWrite(write: TokenWrite): { tokens: TokenSet; status: TokenStatus; statusReason: string | null } {
-  const reason = write?.statusReason ?? null;
-  if (
-    !isTokenSet(write?.tokens) ||
-    (write.status !== 'ok' && write.status !== 'reauth_required') ||
-    (reason !== null && typeof reason !== 'string')
-  ) {
-    throw new TypeError('put: write must be {tokens: TokenSet, status, statusReason?}');
-  }
-  const t = write.tokens;
-  return {
-    tokens: {
-      refreshToken: t.refreshToken,
-      accessToken: t.accessToken,
-      accessExpiresAt: t.accessExpiresAt,
-      accessIssuedAt: t.accessIssuedAt,
-    },
-    status: write.status,
-    statusReason: reason,
-  };
-}
-
-function name(what: string, value: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
-  return value;
-}
-
-function checkVersion(version: number): void {
-  if (!Number.isInteger(version) || version < 0) throw new RangeError('expectedVersion must be an integer >= 0');
 }
