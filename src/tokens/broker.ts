@@ -344,7 +344,15 @@ export class TokenBroker {
     const cached = this.cache.get(account);
     const now = this.clock.now();
     if (!options.fresh && cached && now - cached.readAt < this.cacheTtlMs) return cached.record;
-    const record = await this.store.get(account);
+    let record: TokenRecord | null;
+    try {
+      record = await this.store.get(account);
+    } catch (error) {
+      // A store that cannot be read right now does not make the token we already hold less valid.
+      if (options.fresh || !cached || !(error instanceof StoreUnavailableError)) throw error;
+      this.log.warn({ event: 'store_read_failed', account, error: message(error) }, 'token store unreadable; using the token read before');
+      return cached.record;
+    }
     this.cache.set(account, { record, readAt: now });
     return record;
   }

@@ -182,6 +182,26 @@ describe('TokenBroker (SYSTEM.md token rules) against the simulator', () => {
     expect(await store.getLease(ACCOUNT)).toBeNull();
   });
 
+  it('keeps serving the token it holds while the store is briefly unreadable', async () => {
+    let down = false;
+    const flaky: TokenStore = Object.create(store, {
+      get: { value: (account: string) => (down ? Promise.reject(new StoreUnavailableError('disk gone')) : store.get(account)) },
+    });
+    const b = new TokenBroker({ store: flaky, tesla: oauth, clock, logger: log.logger });
+    const token = await b.getAccessToken(ACCOUNT);
+    down = true;
+    clock.advance(HOUR);
+    expect((await b.getAccessToken(ACCOUNT)).accessToken).toBe(token.accessToken);
+    expect(log.text()).toContain('token store unreadable');
+    // Due but still valid: the refresh fails on the store, the valid token is still served.
+    clock.advance(6 * HOUR);
+    expect((await b.getAccessToken(ACCOUNT)).accessToken).toBe(token.accessToken);
+    // Expired: now the failure is reported, not hidden behind an expired token.
+    clock.advance(2 * HOUR);
+    await expect(b.getAccessToken(ACCOUNT)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect((await sim.stats()).oauth.refresh_ok).toBe(1);
+  });
+
   it('stores every new access token even when the refresh token does not change (rule 7)', async () => {
     let n = 0;
     const sameRefresh: RefreshGrant = {
