@@ -11,6 +11,10 @@
  * test/planner/cheapest.test.ts checks this against an exhaustive search over the LP's vertices (all sets of
  * full slots plus at most one partial) for small cases.
  *
+ * On Tesla's minute grid the part-slot is rounded up to a whole minute; the car then takes up to one minute of
+ * energy there instead of in a later window, so the cost exceeds the exact optimum by at most
+ * power × 1 min × (price spread). The tests bound exactly that; with granularityMs = 1 the plan is exact.
+ *
  * Ties in price go to the earlier slot: charging sooner leaves more margin if the car is unplugged early.
  */
 import { ceilDuration, type Segment } from './horizon.js';

@@ -4,9 +4,9 @@
  * per kWh) and are NOT anyone's real price: users override them with the figures on their own bill. For planning
  * only the ordering of prices matters, but the reported costs use these numbers.
  *
- * Polish G-tariffs (PGE Dystrybucja, Enea Operator, Energa-Operator, Stoen/E.ON; Tauron's G12 hours differ, see
- * the doc): zones are the same all year in these DSOs' current tariffs, so the presets carry no seasons; the
- * `season` field of a rule exists for tariffs that do change (see docs/tariffs.md for an example).
+ * Polish G-tariffs: hours of PGE Dystrybucja, Enea Operator, Energa-Operator and Stoen/E.ON as summarised in
+ * docs/tariffs.md (Tauron and G12r use 13-16 and 22-7). Their zones are the same all year, so the presets carry no
+ * seasons; a rule's `season` field exists for tariffs that do change (example in docs/tariffs.md).
  */
 import { TariffConfigError } from './errors.js';
 import { TouTariff, type TouConfig } from './tou.js';
@@ -65,7 +65,7 @@ const PRESETS = {
       ],
     }),
   },
-  /** UK Octopus Go: one cheap window 00:30-05:30 UK local time, every day. */
+  /** UK Octopus Go style: one cheap window 00:30-05:30 UK wall-clock time, every day (check the current window). */
   'octopus-go': {
     description: 'UK Octopus Go style: off-peak 00:30-05:30 UK time every day',
     defaults: { peak: 0.27, offPeak: 0.085, timeZone: 'Europe/London' },

