@@ -101,6 +101,16 @@ describe('Worker HTTP API', () => {
     });
   });
 
+  it('logs one "token shared" line per second and summarises a burst', async () => {
+    for (let i = 0; i < 5; i++) await app.inject({ method: 'GET', url: '/get-token', headers: AUTH });
+    const shared = () => log.lines().filter((l) => l.includes('"event":"token_shared"'));
+    expect(shared()).toHaveLength(1);
+    clock.advance(1000);
+    await app.inject({ method: 'GET', url: '/get-token', headers: AUTH });
+    expect(shared()).toHaveLength(2);
+    expect(JSON.parse(shared()[1]!)).toMatchObject({ shares: 5, message: expect.stringContaining('×5 since the last line') });
+  });
+
   describe('bad input', () => {
     it('malformed JSON → 400 malformed_json', async () => {
       const res = await app.inject({ method: 'POST', url: '/refresh-tokens', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{"force": tru' });
@@ -140,10 +150,10 @@ describe('Worker HTTP API', () => {
       expect((await sim.stats()).oauth.requests).toBe(0);
     });
 
-    it('POST /run-cycle says plainly that it is not implemented yet', async () => {
+    it('POST /run-cycle without a home location says plainly that charging is not configured', async () => {
       const res = await app.inject({ method: 'POST', url: '/run-cycle', headers: AUTH, payload: {} });
-      expect(res.statusCode).toBe(501);
-      expect(res.json().error).toBe('not_implemented');
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error).toBe('charging_not_configured');
     });
   });
 

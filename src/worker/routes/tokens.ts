@@ -41,6 +41,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
     done();
   });
 
+  const shareLog = new LineBudget(1000);
   const answer = (token: AccessToken, refreshed?: boolean) => ({
     access_token: token.accessToken,
     token_type: 'Bearer',
@@ -53,10 +54,13 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
     try {
       const token = await broker.getAccessToken(account);
       const body = answer(token);
-      request.log.info(
-        { event: 'token_shared', account, caller: request.caller, remainingMinutes: body.remaining_minutes },
-        `Tesla token shared with Scout (${body.remaining_minutes} min left)`,
-      );
+      const shares = shareLog.count(clock.now());
+      if (shares > 0) {
+        request.log.info(
+          { event: 'token_shared', account, caller: request.caller, remainingMinutes: body.remaining_minutes, shares },
+          `Tesla token shared with Scout (${body.remaining_minutes} min left)${shares > 1 ? ` ×${shares} since the last line` : ''}`,
+        );
+      }
       return body;
     } catch (error) {
       return sendError(request, reply, error, clock.now());
@@ -91,3 +95,22 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
     },
   );
 };
+
+/**
+ * At most one log line per interval: a Scout every 15 minutes gets a line per token it takes, while a burst
+ * of requests (many Scouts, a load test) is summarised instead of flooding the log.
+ */
+class LineBudget {
+  private lastAt = -Infinity;
+  private pending = 0;
+  constructor(private readonly intervalMs: number) {}
+  /** How many events the line written now stands for, or 0 when no line is due yet. */
+  count(now: number): number {
+    this.pending++;
+    if (now - this.lastAt < this.intervalMs) return 0;
+    this.lastAt = now;
+    const events = this.pending;
+    this.pending = 0;
+    return events;
+  }
+}
