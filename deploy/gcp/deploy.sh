@@ -135,7 +135,7 @@ deploy_worker() {
   audiences=$(join_unique "$existing_url" "https://$WORKER_SERVICE-$project_number.$REGION.run.app")
   callers=$(join_unique "$SCOUT_SA" "$SCHEDULER_SA" "$EXTRA_WORKER_CALLERS")
   # HOST: Cloud Run routes to 0.0.0.0:$PORT; the local default 127.0.0.1 would be unreachable.
-  env=$(env_pairs "TOKEN_STORE=firestore:$TOKEN_STORE_COLLECTION|OFFPEAK_TIMEZONE=$OFFPEAK_TIMEZONE|WORKER_AUTH_MODE=google|WORKER_ALLOWED_CALLERS=$callers|WORKER_AUDIENCES=$audiences|HOST=0.0.0.0|LOG_FORMAT=json" "$WORKER_PASSTHROUGH")
+  env=$(env_pairs "TOKEN_STORE=firestore:$TOKEN_STORE_COLLECTION|GOOGLE_CLOUD_PROJECT=$PROJECT_ID|OFFPEAK_TIMEZONE=$OFFPEAK_TIMEZONE|WORKER_AUTH_MODE=google|WORKER_ALLOWED_CALLERS=$callers|WORKER_AUDIENCES=$audiences|HOST=0.0.0.0|LOG_FORMAT=json" "$WORKER_PASSTHROUGH")
 
   log "deploying Worker $WORKER_SERVICE from $IMAGE@$DIGEST"
   gcloud_change run deploy "$WORKER_SERVICE" --image="$IMAGE@$DIGEST" --region="$REGION" \
@@ -181,7 +181,8 @@ deploy_scout() {
   else
     (cd "$REPO_ROOT" && sh -c "$SCOUT_BUNDLE_CMD \"\$@\"" scout-bundle --out "$SCOUT_SOURCE_DIR")
   fi
-  env="WORKER_SERVICE_URL=$WORKER_URL|WORKER_AUTH_MODE=google|OFFPEAK_TIMEZONE=$OFFPEAK_TIMEZONE|LOG_FORMAT=json"
+  # GOOGLE_CLOUD_PROJECT: Cloud Run does not set it; the logs need it for trace correlation.
+  env="WORKER_SERVICE_URL=$WORKER_URL|GOOGLE_CLOUD_PROJECT=$PROJECT_ID|WORKER_AUTH_MODE=google|OFFPEAK_TIMEZONE=$OFFPEAK_TIMEZONE|LOG_FORMAT=json"
   secrets="--clear-secrets"
   if [ "$SCOUT_STORE_FALLBACK" = true ]; then
     env="$env|TOKEN_STORE=firestore:$TOKEN_STORE_COLLECTION"

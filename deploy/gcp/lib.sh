@@ -29,7 +29,8 @@
 : "${SCOUT_MAX_INSTANCES:=1}"
 : "${SCOUT_ENTRY_POINT:=offpeakScout}"
 DEFAULT_BUNDLE_CMD="node deploy/gcp/bundle-scout.mjs"
-DEFAULT_CHECK_CMD="npx offpeak check-tokens"
+# The Worker on Cloud Run accepts Google ID tokens only; the check mints one for the Worker URL.
+DEFAULT_CHECK_CMD="npx offpeak check-tokens --auth google"
 : "${SCOUT_BUNDLE_CMD:=$DEFAULT_BUNDLE_CMD}"
 : "${OFFPEAK_CHECK_CMD:=$DEFAULT_CHECK_CMD}"
 : "${SKIP_SMOKE_TEST:=false}"
