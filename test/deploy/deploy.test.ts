@@ -85,7 +85,7 @@ describe('deploy.sh on a fresh project', () => {
     const env = envVars(flag(d, '--set-env-vars'));
     expect(env).toMatchObject({
       TOKEN_STORE: 'firestore:offpeak',
-      GOOGLE_CLOUD_PROJECT: expect.any(String),
+      GOOGLE_CLOUD_PROJECT: PROJECT,
       OFFPEAK_TIMEZONE: 'Europe/Warsaw',
       WORKER_AUTH_MODE: 'google',
       WORKER_ALLOWED_CALLERS: `${SA('offpeak-scout')},${SA('offpeak-scheduler')}`,
@@ -135,7 +135,7 @@ describe('deploy.sh on a fresh project', () => {
       WORKER_SERVICE_URL: WORKER_URL,
       WORKER_AUTH_MODE: 'google',
       TOKEN_STORE: 'firestore:offpeak',
-      GOOGLE_CLOUD_PROJECT: expect.any(String),
+      GOOGLE_CLOUD_PROJECT: PROJECT,
     });
     // The Scout may decrypt the store for its read-only fallback, but never gets the Tesla client secret.
     expect(flag(d, '--set-secrets')).toBe('TOKEN_ENCRYPTION_KEY=offpeak-token-encryption-key:latest');
