@@ -227,12 +227,19 @@ export class TokenBroker {
       if (current && !this.isDue(record) && !(force && this.forcedRefreshAllowed(account))) return current;
 
       let issued: TeslaTokenResponse;
+      // Renew the lease while Tesla answers: it must only ever expire because its holder died, never
+      // because Tesla was slow (a peer would then spend the token Tesla is rotating for us).
+      const heartbeat = setInterval(() => {
+        void this.store.acquireLease(account, this.holderId, this.leaseTtlMs).catch(() => undefined);
+      }, Math.max(50, this.leaseTtlMs / 3));
       try {
         issued = await this.tesla.refresh(record.tokens.refreshToken);
       } catch (error) {
         if (error instanceof LoginRequiredError) return await this.markReauth(account, record, error);
         this.noteFailure(account, error);
         throw error;
+      } finally {
+        clearInterval(heartbeat);
       }
 
       const tokens: TokenSet = {
@@ -301,6 +308,9 @@ export class TokenBroker {
       if (token) return token;
       throw new RefreshBusyError(account, 0);
     }
+    // Nor is it terminal when our lease was lost: the new holder may be rotating this very token.
+    const lease = await this.store.getLease(account);
+    if (lease && lease.holder !== this.holderId) throw new RefreshBusyError(account, 0);
     const reason = `Tesla answered ${error.code ?? 'login_required'} to the stored refresh token`;
     try {
       const marked = await this.store.put(account, { tokens: record.tokens, status: 'reauth_required', statusReason: reason }, record.version);

@@ -255,3 +255,36 @@ describe('TokenBroker (SYSTEM.md token rules) against the simulator', () => {
     }
   });
 });
+
+describe('TokenBroker: a refresh slower than the lease (real time, refresh grace 0)', () => {
+  it('keeps its lease while Tesla is slow, so a peer waits instead of spending the rotated token', async () => {
+    const sim = await inProcessSim({ refreshGraceSec: 0 });
+    const dir = await tempDir();
+    const key = randomBytes(32);
+    const path = join(dir.path, 'store.json');
+    const storeA = new FileTokenStore({ path, key });
+    const storeB = new FileTokenStore({ path, key });
+    try {
+      const account = await sim.createAccount();
+      await importRefreshToken(storeA, ACCOUNT, account.refresh_token);
+      const oauth = new TeslaOAuthClient({ authUrl: sim.base, clientId: account.client_id, fetch: sim.fetch });
+      // Tesla rotates at once, then holds its answer five times longer than the lease lives.
+      await sim.fault({ target: 'oauth', kind: 'latency', latency_ms: 1500, count: 1 });
+      const a = new TokenBroker({ store: storeA, tesla: oauth, holderId: 'a', leaseTtlMs: 300, peerWaitMs: 10_000 });
+      const b = new TokenBroker({ store: storeB, tesla: oauth, holderId: 'b', leaseTtlMs: 300, peerWaitMs: 10_000 });
+      const first = a.getAccessToken(ACCOUNT);
+      await new Promise((r) => setTimeout(r, 700)); // well past the lease's first expiry
+      const [ta, tb] = await Promise.all([first, b.getAccessToken(ACCOUNT)]);
+      expect(tb.accessToken).toBe(ta.accessToken);
+      const stats = await sim.stats();
+      expect(stats.oauth.login_required).toBe(0);
+      expect(stats.oauth.refresh_ok).toBe(1);
+      expect((await storeA.get(ACCOUNT))!.status).toBe('ok');
+    } finally {
+      await storeA.close();
+      await storeB.close();
+      await sim.close();
+      await dir.cleanup();
+    }
+  });
+});
