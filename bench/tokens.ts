@@ -5,7 +5,7 @@
  *
  * The simulator runs in this process; the Worker and the baseline each run in their own process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -54,7 +54,9 @@ async function freePort(): Promise<number> {
 async function startWorker(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, [CLI, 'worker'], { env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // WORKER_NODE_ARGS lets you profile the Worker under this load, e.g. WORKER_NODE_ARGS=--cpu-prof.
+  const nodeArgs = process.env.WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, CLI, 'worker'], { env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`offpeak worker exited with ${proc.exitCode}`);
@@ -64,12 +66,48 @@ async function startWorker(env: Record<string, string>): Promise<{ proc: ChildPr
   }
 }
 
+/**
+ * Load from wrk (C, light on the two shared cores) when it is installed, else autocannon (JavaScript, which
+ * competes with the server under test for CPU and so understates both servers).
+ */
+const WRK = spawnSync('wrk', ['--version']).error ? null : 'wrk';
+const LOAD_TOOL = WRK ?? 'autocannon';
+
 async function load(url: string, headers: Record<string, string>) {
+  return WRK ? loadWithWrk(url, headers) : loadWithAutocannon(url, headers);
+}
+
+async function loadWithAutocannon(url: string, headers: Record<string, string>) {
   const run = (duration: number) => autocannon({ url, connections: CONNECTIONS, duration, headers });
   await run(2); // warm-up: JIT, connection pools
   const result = await run(DURATION_SEC);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bytes: result.throughput.average / Math.max(1, result.requests.average) };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+async function loadWithWrk(url: string, headers: Record<string, string>) {
+  const args = (duration: number) => [
+    '-t1', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency',
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    url,
+  ];
+  const run = (duration: number) =>
+    new Promise<string>((resolve, reject) => {
+      const p = spawn('wrk', args(duration), { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      p.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}`))));
+    });
+  await run(2);
+  const out = await run(DURATION_SEC);
+  if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`${url}: non-2xx answers under load:\n${out}`);
+  const ms = (label: string) => {
+    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) throw new Error(`cannot read the ${label}th percentile from wrk:\n${out}`);
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  return { rps, p50: ms('50'), p99: ms('99') };
 }
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -123,7 +161,7 @@ async function main(): Promise<void> {
     }
 
     const f = (n: number, d = 0) => n.toFixed(d);
-    console.log(`bench:tokens — GET /get-token on loopback, ${CONNECTIONS} connections, ${DURATION_SEC} s each (after 2 s warm-up)`);
+    console.log(`bench:tokens — GET /get-token on loopback, ${CONNECTIONS} connections, ${DURATION_SEC} s each (after 2 s warm-up), load from ${LOAD_TOOL}`);
     console.log(`  answer size            ${Buffer.byteLength(sample)} bytes (baseline answers the same size)`);
     console.log(`  bare node:http         ${f(baseline.rps)} req/s   p50 ${f(baseline.p50, 2)} ms   p99 ${f(baseline.p99, 2)} ms`);
     console.log(`  offpeak Worker         ${f(ours.rps)} req/s   p50 ${f(ours.p50, 2)} ms   p99 ${f(ours.p99, 2)} ms`);

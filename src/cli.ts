@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   tokens: async () => (await import('./cli/tokens.js')).registerTokensCommand,
   plan: async () => (await import('./cli/plan.js')).registerPlanCommand,
   demo: async () => (await import('./cli/demo.js')).registerDemoCommand,
+  target: async () => (await import('./cli/target.js')).registerTargetCommand,
   cost: async () => (await import('./cli/cost.js')).registerCostCommand,
 };
 

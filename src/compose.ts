@@ -12,6 +12,7 @@ import { TokenBroker } from './tokens/broker.js';
 import { defaultStoreSpec, openTokenStore } from './tokens/open-store.js';
 import type { TokenStore } from './tokens/store.js';
 import { sharedSecretAuth, type CallerAuth } from './worker/auth.js';
+import { googleIdTokenAuth, lazyGoogleIdTokenVerifier } from './worker/google-auth.js';
 
 /**
  * Builds the system's parts from configuration. The only place that reads `Env`; the parts themselves take
@@ -82,8 +83,20 @@ export function createFleet(tesla: Pick<TeslaEndpoints, 'apiUrl'>, fetchImpl?: F
   return new FleetClient({ apiUrl: tesla.apiUrl, ...(fetchImpl && { fetch: fetchImpl }) });
 }
 
-/** The Worker never runs without a caller check: a missing secret is a configuration error. */
-export function workerAuth(env: Env): CallerAuth {
+/**
+ * The Worker never runs without a caller check. The mode is explicit (`WORKER_AUTH_MODE`, default
+ * `shared-secret`); a mode whose settings are missing is a configuration error, never a fallback to less.
+ */
+export function workerAuth(env: Env, logger?: Logger): CallerAuth {
+  if (env.WORKER_AUTH_MODE === 'google') {
+    const missing = [
+      env.WORKER_AUDIENCES.length === 0 && 'WORKER_AUDIENCES (the Worker URL, e.g. https://offpeak-worker-….run.app)',
+      env.WORKER_ALLOWED_CALLERS.length === 0 && 'WORKER_ALLOWED_CALLERS (the Scout and Scheduler service-account emails)',
+    ].filter(Boolean);
+    if (missing.length) throw new ConfigError(`WORKER_AUTH_MODE=google needs ${missing.join(' and ')}, comma-separated`);
+    const verifier = lazyGoogleIdTokenVerifier({ audiences: env.WORKER_AUDIENCES, allowedCallers: env.WORKER_ALLOWED_CALLERS });
+    return googleIdTokenAuth(verifier, logger);
+  }
   if (!env.WORKER_SHARED_SECRET) {
     throw new ConfigError('WORKER_SHARED_SECRET is not set: the Worker refuses to serve tokens without authentication (e.g. `export WORKER_SHARED_SECRET=$(openssl rand -base64 32)`)');
   }

@@ -8,7 +8,10 @@ import type { Fetch } from '../tesla/http.js';
 
 export interface CheckOptions {
   workerUrl: string;
-  secret: string;
+  /** The shared secret (self-hosted Worker); ignored when `authorization` is given. */
+  secret?: string;
+  /** The whole Authorization header, made per request: a Google ID token for a Worker in google mode. */
+  authorization?: () => Promise<string>;
   teslaApiUrl: string;
   fetch?: Fetch;
   timeoutMs?: number;
@@ -34,7 +37,9 @@ export async function runTokenChecks(options: CheckOptions): Promise<CheckResult
     return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
   };
   const worker = (path: string, authorization?: string) => call(new URL(path, options.workerUrl).toString(), authorization);
-  const auth = `Bearer ${options.secret}`;
+  if (!options.authorization && !options.secret) throw new Error('runTokenChecks needs a secret or an authorization provider');
+  // ID tokens are minted once and reused: google-auth-library caches them until near expiry anyway.
+  const auth = options.authorization ? await options.authorization() : `Bearer ${options.secret}`;
   const results: CheckResult[] = [];
   const check = async (name: string, body: () => Promise<string>): Promise<void> => {
     try {
@@ -96,9 +101,9 @@ export async function runTokenChecks(options: CheckOptions): Promise<CheckResult
     const anonymous = await worker('/get-token');
     const wrong = await worker('/get-token', 'Bearer not-the-secret');
     if (anonymous.status !== 401 || wrong.status !== 401) {
-      throw new Error(`GET /get-token without credentials answered ${anonymous.status} and with a wrong secret ${wrong.status}; expected 401 for both`);
+      throw new Error(`GET /get-token without credentials answered ${anonymous.status} and with invalid ones ${wrong.status}; expected 401 for both`);
     }
-    return 'no credentials and a wrong secret both get 401';
+    return `no credentials and invalid ones (${options.authorization ? 'not an ID token' : 'a wrong secret'}) both get 401`;
   });
 
   return results;

@@ -4,6 +4,7 @@ import type { BillingCounters } from '../tesla/billing.js';
 import { AccessTokenRejectedError } from '../tesla/errors.js';
 import type { FleetClient, VehicleSummary } from '../tesla/fleet.js';
 import type { TokenStore } from '../tokens/store.js';
+import { decideAndTrigger, type ScoutChargingDeps, type VehicleDecisionReport } from './decide-tick.js';
 import { getTokenSmart, NoTokenAvailableError, type TokenSource } from './token-source.js';
 import type { WorkerClient } from './worker-client.js';
 
@@ -14,6 +15,8 @@ export interface ScoutDeps {
   account: string;
   clock: Clock;
   log: Logger;
+  /** The charging decisions (state store + home); absent: the tick only observes. */
+  charging?: ScoutChargingDeps;
 }
 
 export interface ScoutTickResult {
@@ -23,6 +26,8 @@ export interface ScoutTickResult {
   /** Why the tick did nothing useful, when it did not. */
   skipped: string | null;
   teslaCalls: BillingCounters;
+  /** Per vehicle, what the charging decisions did (when charging is configured). */
+  decisions?: VehicleDecisionReport[];
 }
 
 /**
@@ -42,6 +47,7 @@ export async function runScoutTick(deps: ScoutDeps): Promise<ScoutTickResult> {
   }
 
   let vehicles: VehicleSummary[];
+  let accessToken = token.accessToken;
   try {
     vehicles = await fleet.listVehicles(token.accessToken);
   } catch (error) {
@@ -50,6 +56,7 @@ export async function runScoutTick(deps: ScoutDeps): Promise<ScoutTickResult> {
     try {
       const fresh = await worker.refreshTokens({ force: true, reason: 'scout: Tesla answered 401' });
       vehicles = await fleet.listVehicles(fresh.accessToken);
+      accessToken = fresh.accessToken;
     } catch (retryError) {
       return failed(deps, token.source, retryError);
     }
@@ -57,7 +64,14 @@ export async function runScoutTick(deps: ScoutDeps): Promise<ScoutTickResult> {
 
   const seen = vehicles.map(({ vin, displayName, state }) => ({ vin, displayName, state }));
   log.info({ event: 'vehicles_observed', tokenSource: token.source, vehicles: seen }, `Scout saw ${seen.length} vehicle(s): ${seen.map((v) => `${v.displayName ?? v.vin} ${v.state}`).join(', ') || 'none'}`);
-  return { ok: true, tokenSource: token.source, vehicles: seen, skipped: null, teslaCalls: { ...fleet.calls } };
+  if (!deps.charging) return { ok: true, tokenSource: token.source, vehicles: seen, skipped: null, teslaCalls: { ...fleet.calls } };
+  let decisions: VehicleDecisionReport[];
+  try {
+    decisions = await decideAndTrigger(deps, deps.charging, accessToken, vehicles);
+  } catch (error) {
+    return failed(deps, token.source, error);
+  }
+  return { ok: true, tokenSource: token.source, vehicles: seen, skipped: null, teslaCalls: { ...fleet.calls }, decisions };
 }
 
 function failed(deps: ScoutDeps, tokenSource: TokenSource, error: unknown): ScoutTickResult {

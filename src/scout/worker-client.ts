@@ -61,7 +61,15 @@ export class WorkerClient {
     return toToken(await this.call('POST', '/refresh-tokens', body));
   }
 
-  async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
+  /**
+   * `POST /run-cycle` for one car (the Scout's trigger). Longer timeout than the token calls: the Worker may
+   * have to wake the car and wait for it.
+   */
+  async runCycle(body: { vin?: string; reason?: string }, timeoutMs = 120_000): Promise<Record<string, unknown>> {
+    return this.call('POST', '/run-cycle', body, timeoutMs);
+  }
+
+  async call(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<Record<string, unknown>> {
     const url = new URL(path, this.options.baseUrl).toString();
     const headers: Record<string, string> = { authorization: await this.options.auth(), accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -71,10 +79,10 @@ export class WorkerClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {
-      const why = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : causeText(cause);
+      const why = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : causeText(cause);
       throw new WorkerUnreachableError(`Worker ${method} ${path} unreachable: ${why}`, { cause });
     }
     const parsed = (await res.json().catch(() => null)) as Record<string, unknown> | null;

@@ -92,3 +92,23 @@ export class TeslaUnavailableError extends TeslaError {
 export class UnexpectedResponseError extends TeslaError {
   override name = 'UnexpectedResponseError';
 }
+
+/**
+ * A command reached the car (HTTP 200) but the car refused it: `result:false` with a reason such as
+ * "is_charging" or "car could not execute command: not_found". Counting such an answer as success was a real
+ * bug of the original system, so it is an error here, and callers decide which reasons they accept.
+ */
+export class CommandFailedError extends TeslaError {
+  override name = 'CommandFailedError';
+  constructor(
+    readonly command: string,
+    /** The car's reason as Tesla gave it (may carry the proxy's "car could not execute command: " prefix). */
+    readonly reason: string,
+  ) {
+    super(`Tesla command ${command} refused by the car: ${reason || 'no reason given'}`, 200, 'command_failed');
+  }
+  /** The reason without the signing proxy's prefix, lower case: "not_found", "is_charging", … */
+  get reasonCode(): string {
+    return this.reason.replace(/^.*command:\s*/i, '').trim().toLowerCase();
+  }
+}

@@ -1,7 +1,8 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { emptyCounters, type BillingCategory, type BillingCounters } from './billing.js';
-import { UnexpectedResponseError } from './errors.js';
+import { CommandFailedError, UnexpectedResponseError, VehicleUnavailableError } from './errors.js';
 import { describe, fleetError, send, type Fetch } from './http.js';
+import { parseVehicleData, VEHICLE_DATA_ENDPOINTS, type VehicleSnapshot } from './vehicle-data.js';
 
 export type VehicleOnlineState = 'online' | 'asleep' | 'offline';
 
@@ -21,6 +22,23 @@ export interface FleetClientOptions {
   timeoutMs?: number;
   /** Price category of the vehicle list and single-vehicle reads (Tesla does not say; default free). */
   listCategory?: BillingCategory;
+  /** Tesla's signing proxy (TESLA_COMMAND_PROXY_URL): commands go there, reads stay on apiUrl. */
+  commandProxyUrl?: string;
+  /** How waiting for a woken car passes time (a virtual clock's advance in the demo). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A charge schedule to add (add_charge_schedule's body; times in minutes after local midnight). */
+export interface ChargeScheduleArgs {
+  days_of_week: string;
+  enabled: boolean;
+  start_enabled: boolean;
+  start_time: number;
+  end_enabled: boolean;
+  end_time: number;
+  lat: number;
+  lon: number;
+  one_time: boolean;
 }
 
 /**
@@ -73,6 +91,62 @@ export class FleetClient {
     return response as Record<string, unknown>;
   }
 
+  /** vehicle_data with the endpoints the charging code needs, parsed; fields Tesla did not give are null. */
+  async vehicleSnapshot(accessToken: string, vin: string): Promise<VehicleSnapshot> {
+    return parseVehicleData(vin, await this.vehicleData(accessToken, vin, VEHICLE_DATA_ENDPOINTS), this.clock.now());
+  }
+
+  /**
+   * Wakes the car only if it is not online, then polls its (free) state until it is, for at most `maxWaitMs`.
+   * Returns whether a wake_up was sent. Throws VehicleUnavailableError when it did not come online in time.
+   */
+  async ensureOnline(accessToken: string, vin: string, maxWaitMs = 60_000, pollMs = 5_000): Promise<boolean> {
+    if ((await this.getVehicle(accessToken, vin)).state === 'online') return false;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    let state = (await this.wakeUp(accessToken, vin)).state;
+    for (let waited = 0; state !== 'online'; waited += pollMs) {
+      if (waited >= maxWaitMs) throw new VehicleUnavailableError(`Tesla ${vin}: not online ${maxWaitMs / 1000} s after wake_up`, 408);
+      await sleep(pollMs);
+      state = (await this.getVehicle(accessToken, vin)).state;
+    }
+    return true;
+  }
+
+  async addChargeSchedule(accessToken: string, vin: string, args: ChargeScheduleArgs): Promise<void> {
+    await this.command(accessToken, vin, 'add_charge_schedule', args);
+  }
+
+  /** Removing a schedule that is already gone is success (its absence is what was wanted). Returns whether it existed. */
+  async removeChargeSchedule(accessToken: string, vin: string, id: number): Promise<boolean> {
+    return this.command(accessToken, vin, 'remove_charge_schedule', { id }, /not[_ ]?found|does not exist|no such/);
+  }
+
+  /** A limit that is already set is success. */
+  async setChargeLimit(accessToken: string, vin: string, percent: number): Promise<boolean> {
+    return this.command(accessToken, vin, 'set_charge_limit', { percent }, /already_set/);
+  }
+
+  /** A car that is not charging is what charge_stop wants: success. */
+  async chargeStop(accessToken: string, vin: string): Promise<boolean> {
+    return this.command(accessToken, vin, 'charge_stop', {}, /not_charging/);
+  }
+
+  /**
+   * Sends a command (to the signing proxy when configured) and checks `result`: HTTP 200 with result:false is a
+   * CommandFailedError unless its reason matches `okReason`. Resolves true when the car did it, false when the
+   * reason said it was already so.
+   */
+  private async command(accessToken: string, vin: string, name: string, body: unknown, okReason?: RegExp): Promise<boolean> {
+    const path = `/api/1/vehicles/${encodeURIComponent(vin)}/command/${name}`;
+    const answer = await this.request(accessToken, 'POST', path, 'command', body, this.options.commandProxyUrl);
+    const response = answer.response as Record<string, unknown> | null | undefined;
+    if (!response || typeof response.result !== 'boolean') throw this.malformed(`command ${name}`, 'no result in the answer');
+    if (response.result) return true;
+    const error = new CommandFailedError(name, typeof response.reason === 'string' ? response.reason : '');
+    if (okReason?.test(error.reasonCode)) return false;
+    throw error;
+  }
+
   /** Billed as a wake ($0.02). The car needs some seconds to come online afterwards. */
   async wakeUp(accessToken: string, vin: string): Promise<VehicleSummary> {
     const body = await this.request(accessToken, 'POST', `/api/1/vehicles/${encodeURIComponent(vin)}/wake_up`, 'wake');
@@ -85,8 +159,9 @@ export class FleetClient {
     path: string,
     category: BillingCategory,
     json?: unknown,
+    baseUrl: string = this.options.apiUrl,
   ): Promise<Record<string, unknown>> {
-    const url = new URL(path, this.options.apiUrl).toString();
+    const url = new URL(path, baseUrl).toString();
     const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
     if (json !== undefined) headers['content-type'] = 'application/json';
     const res = await send(this.fetch, url, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) }, this.timeoutMs);

@@ -1,9 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
+import { traceBindings } from '../gcp/trace.js';
 import type { TokenBroker } from '../tokens/broker.js';
-import { requireCaller, type CallerAuth } from './auth.js';
+import type { ChargingService } from '../charging/service.js';
+import type { CallerAuth } from './auth.js';
 import { sendError } from './errors.js';
+import { cycleRoutes } from './routes/cycle.js';
 import { statusRoutes } from './routes/status.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -15,6 +18,10 @@ export interface WorkerAppOptions {
   clock?: Clock;
   logger?: Logger;
   version?: string;
+  /** Google Cloud project for trace correlation in the logs; default GOOGLE_CLOUD_PROJECT. */
+  traceProject?: string;
+  /** The charging cycle; absent when no home location is configured (then /run-cycle answers 503). */
+  charging?: ChargingService | null;
 }
 
 /** Largest request body accepted; the Worker's inputs are a few small JSON fields. */
@@ -26,11 +33,15 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
  */
 export async function buildWorkerApp(options: WorkerAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
+  const traceProject = options.traceProject ?? process.env.GOOGLE_CLOUD_PROJECT;
   const app = Fastify({
     loggerInstance: (options.logger ?? silentLogger) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     // Request logs carry method and path only: never headers (Authorization) or bodies.
     logController: new LogController({ disableRequestLogging: true }),
+    // Cloud Logging groups a request's lines by trace: every request.log line carries the caller's trace id.
+    childLoggerFactory: (logger, bindings, childOptions, rawRequest) =>
+      logger.child({ ...bindings, ...traceBindings(rawRequest.headers, traceProject) }, childOptions),
     return503OnClosing: true,
     // Unknown fields are an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
@@ -52,12 +63,6 @@ export async function buildWorkerApp(options: WorkerAppOptions): Promise<Fastify
     version: options.version ?? '0.1.0',
   });
   await app.register(tokenRoutes, { broker: options.broker, account: options.account, auth: options.auth, clock });
-  await app.register(async (cycle) => {
-    cycle.addHook('preHandler', requireCaller(options.auth));
-    // The charging cycle arrives with the planning work (issue 3); until then it says so plainly.
-    cycle.post('/run-cycle', async (_request, reply) =>
-      reply.code(501).send({ error: 'not_implemented', message: 'the charging cycle (/run-cycle) is not implemented in this version' }),
-    );
-  });
+  await app.register(cycleRoutes, { auth: options.auth, charging: options.charging ?? null, clock });
   return app;
 }

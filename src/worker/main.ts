@@ -1,4 +1,5 @@
 import type { Logger } from '../core/log.js';
+import type { ChargingService } from '../charging/service.js';
 import type { TokenBroker } from '../tokens/broker.js';
 import type { TokenStore } from '../tokens/store.js';
 import { buildWorkerApp } from './app.js';
@@ -17,6 +18,8 @@ export interface StartWorkerOptions {
   logger: Logger;
   port: number;
   host: string;
+  /** The charging cycle behind /run-cycle; absent: it answers 503 charging_not_configured. */
+  charging?: ChargingService | null;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface StartWorkerOptions {
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { broker, account, logger } = options;
-  const app = await buildWorkerApp({ broker, account, auth: options.auth, storeKind: options.store.kind, logger });
+  const app = await buildWorkerApp({ broker, account, auth: options.auth, storeKind: options.store.kind, logger, charging: options.charging ?? null });
   const address = await app.listen({ port: options.port, host: options.host });
 
   const status = await broker.status(account);

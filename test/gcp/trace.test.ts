@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importRefreshToken } from '../../src/cli/tokens.js';
+import { TRACE_FIELD, traceBindings, traceIdOf } from '../../src/gcp/trace.js';
+import { TeslaOAuthClient } from '../../src/tesla/oauth.js';
+import { TokenBroker } from '../../src/tokens/broker.js';
+import { FileTokenStore } from '../../src/tokens/file-store.js';
+import { buildWorkerApp } from '../../src/worker/app.js';
+import { sharedSecretAuth } from '../../src/worker/auth.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { inProcessSim } from '../helpers/sim.js';
+import { tempDir } from '../helpers/temp.js';
+
+const TRACE = '105445aa7843bc8bf206b12000100000';
+const SECRET = 'trace-test-shared-secret-0123456789';
+
+describe('trace ids from request headers', () => {
+  it.each([
+    [{ 'x-cloud-trace-context': `${TRACE}/1;o=1` }, TRACE],
+    [{ 'x-cloud-trace-context': TRACE.toUpperCase() }, TRACE],
+    [{ traceparent: `00-${TRACE}-00f067aa0ba902b7-01` }, TRACE],
+    [{ 'x-cloud-trace-context': 'not-hex/1', traceparent: `00-${TRACE}-00f067aa0ba902b7-01` }, TRACE],
+    [{ 'x-cloud-trace-context': '"}\ninjected/1' }, null],
+    [{ traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` }, null],
+    [{}, null],
+  ])('%j → %s', (headers, expected) => {
+    expect(traceIdOf(headers)).toBe(expected);
+  });
+
+  it('needs the project to name the trace', () => {
+    const headers = { 'x-cloud-trace-context': `${TRACE}/1;o=1` };
+    expect(traceBindings(headers, 'home')).toEqual({ [TRACE_FIELD]: `projects/home/traces/${TRACE}` });
+    expect(traceBindings(headers, undefined)).toEqual({});
+  });
+});
+
+describe('Worker request logs carry the trace for Cloud Logging', () => {
+  let sim: Awaited<ReturnType<typeof inProcessSim>>;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let store: FileTokenStore;
+  let app: FastifyInstance;
+  let log: ReturnType<typeof captureLogger>;
+
+  beforeEach(async () => {
+    sim = await inProcessSim();
+    dir = await tempDir();
+    store = new FileTokenStore({ path: join(dir.path, 'store.json'), key: randomBytes(32) });
+    const account = await sim.createAccount();
+    await importRefreshToken(store, 'default', account.refresh_token);
+    log = captureLogger('worker');
+    const oauth = new TeslaOAuthClient({ authUrl: sim.base, clientId: account.client_id, fetch: sim.fetch });
+    const broker = new TokenBroker({ store, tesla: oauth, logger: log.logger });
+    app = await buildWorkerApp({ broker, account: 'default', auth: sharedSecretAuth(SECRET), storeKind: store.kind, logger: log.logger, traceProject: 'home-proj' });
+  });
+
+  afterEach(async () => {
+    await app.close();
+    await store.close();
+    await sim.close();
+    await dir.cleanup();
+  });
+
+  const parsed = () => log.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('a request with X-Cloud-Trace-Context logs token_shared with the trace and a severity; no token anywhere', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/get-token',
+      headers: { authorization: `Bearer ${SECRET}`, 'x-cloud-trace-context': `${TRACE}/123;o=1` },
+    });
+    expect(res.statusCode).toBe(200);
+    const accessToken = (res.json() as { access_token: string }).access_token;
+    const shared = parsed().find((l) => l.event === 'token_shared');
+    expect(shared).toMatchObject({ [TRACE_FIELD]: `projects/home-proj/traces/${TRACE}`, severity: 'INFO', message: expect.stringMatching(/^Tesla token shared with Scout/) });
+    // The broker's own events (refresh_done) are structured too.
+    expect(parsed().find((l) => l.event === 'refresh_done')).toMatchObject({ severity: 'INFO', account: 'default' });
+    expect(log.text()).not.toContain(accessToken);
+    expect(log.text()).not.toContain(SECRET);
+  });
+
+  it('a refused request with traceparent logs auth_refused with the trace', async () => {
+    await app.inject({ method: 'GET', url: '/get-token', headers: { traceparent: `00-${TRACE}-00f067aa0ba902b7-01`, authorization: 'Bearer wrong-secret-0123456789abc' } });
+    expect(parsed().find((l) => l.event === 'auth_refused')).toMatchObject({ [TRACE_FIELD]: `projects/home-proj/traces/${TRACE}`, severity: 'WARNING' });
+    expect(log.text()).not.toContain('wrong-secret-0123456789abc');
+  });
+
+  it('without a trace header no trace field is invented', async () => {
+    await app.inject({ method: 'GET', url: '/get-token', headers: { authorization: `Bearer ${SECRET}` } });
+    expect(parsed().find((l) => l.event === 'token_shared')).not.toHaveProperty(TRACE_FIELD);
+  });
+});
