@@ -3,6 +3,7 @@
  * cycles that both think they must add a schedule then still agree on the result.
  */
 import type { CarChargeSchedule } from '../tesla/vehicle-data.js';
+import type { ChargeScheduleArgs } from '../tesla/fleet.js';
 
 const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 export const ALL_DAYS_MASK = 127;
@@ -38,18 +39,8 @@ export interface ScheduleContent {
   lon: number;
 }
 
-/** The body of add_charge_schedule as the planner builds it. */
-export interface ScheduleParams {
-  days_of_week: string;
-  enabled: boolean;
-  start_enabled: boolean;
-  start_time: number;
-  end_enabled: boolean;
-  end_time: number;
-  lat: number;
-  lon: number;
-  one_time: boolean;
-}
+/** The body of add_charge_schedule, as the Tesla client sends it. */
+export type ScheduleParams = ChargeScheduleArgs;
 
 export const contentOfParams = (p: ScheduleParams): ScheduleContent => ({
   days: daysMask(p.days_of_week),
