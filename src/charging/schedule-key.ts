@@ -26,18 +26,8 @@ export function daysMask(days: number | string): number {
   return mask;
 }
 
-/** The content of a schedule in the car's terms, whatever form it came in. */
-export interface ScheduleContent {
-  days: number;
-  enabled: boolean;
-  startEnabled: boolean;
-  startTime: number;
-  endEnabled: boolean;
-  endTime: number;
-  oneTime: boolean;
-  lat: number;
-  lon: number;
-}
+/** The content of a schedule in the car's terms, whatever form it came in: days as a bitmask, no id. */
+export type ScheduleContent = Omit<CarChargeSchedule, 'id' | 'daysOfWeek'> & { days: number };
 
 /** The body of add_charge_schedule, as the Tesla client sends it. */
 export type ScheduleParams = ChargeScheduleArgs;
