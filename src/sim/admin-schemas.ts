@@ -46,6 +46,23 @@ export const loginSchema = {
 /** Same fields as add_charge_schedule; checked in depth by scheduleFromArgs. */
 const scheduleSchema = { type: 'object' } as const;
 
+/** A preconditioning schedule in the shape Tesla's apps set it (times in minutes after local midnight). */
+const preconditioningScheduleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'days_of_week', 'lat', 'lon', 'precondition_time'],
+  properties: {
+    id: { type: 'integer', minimum: 1 },
+    // Day names like add_charge_schedule's, or a bitmask; checked by parseDaysOfWeek.
+    days_of_week: { type: ['string', 'integer'] },
+    enabled: { type: 'boolean' },
+    lat: vehicleFields.latitude,
+    lon: vehicleFields.longitude,
+    precondition_time: { type: 'integer', minimum: 0, maximum: 1439 },
+    one_time: { type: 'boolean' },
+  },
+} as const;
+
 export const patchVehicleSchema = {
   type: 'object',
   additionalProperties: false,
@@ -61,6 +78,7 @@ export const patchVehicleSchema = {
     display_name: vehicleFields.display_name,
     asleep_label: vehicleFields.asleep_label,
     charge_schedules: { type: 'array', maxItems: 10, items: scheduleSchema },
+    preconditioning_schedules: { type: 'array', maxItems: 10, items: preconditioningScheduleSchema },
   },
 } as const;
 

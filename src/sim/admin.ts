@@ -11,9 +11,9 @@ import {
 import { nextScheduleId, putSchedule, scheduleFromArgs } from './commands.js';
 import { SimInputError } from './errors.js';
 import type { FaultSpec } from './faults.js';
-import { distanceM } from './schedules.js';
+import { distanceM, parseDaysOfWeek } from './schedules.js';
 import type { Account, AccountInput, SimState, VehicleInput } from './state.js';
-import { isCharging, setPlugged, touch, type AsleepLabel, type Vehicle } from './vehicles.js';
+import { isCharging, setPlugged, touch, type AsleepLabel, type PreconditioningSchedule, type Vehicle } from './vehicles.js';
 import { adminView } from './views.js';
 
 /**
@@ -33,6 +33,17 @@ interface VehiclePatch {
   display_name?: string;
   asleep_label?: AsleepLabel;
   charge_schedules?: Record<string, unknown>[];
+  preconditioning_schedules?: PreconditioningInput[];
+}
+
+interface PreconditioningInput {
+  id: number;
+  days_of_week: string | number;
+  enabled?: boolean;
+  lat: number;
+  lon: number;
+  precondition_time: number;
+  one_time?: boolean;
 }
 
 const notFound = (what: string) => new SimInputError(`${what} not found`, 404, 'not_found');
@@ -165,6 +176,24 @@ function manualClock(clock: Clock): { advance(ms: number): void } | null {
   return typeof candidate.advance === 'function' ? (candidate as Clock & { advance(ms: number): void }) : null;
 }
 
+function preconditioning(input: PreconditioningInput): PreconditioningSchedule {
+  const days = parseDaysOfWeek(input.days_of_week);
+  if (days === null) {
+    throw new SimInputError(
+      `days_of_week must be "All", "Weekdays", "Weekends", day names like "Monday,Tuesday" or a bitmask 1-127, got ${JSON.stringify(input.days_of_week)}`,
+    );
+  }
+  return {
+    id: input.id,
+    days_of_week: days,
+    enabled: input.enabled ?? true,
+    latitude: input.lat,
+    longitude: input.lon,
+    precondition_time: input.precondition_time,
+    one_time: input.one_time ?? false,
+  };
+}
+
 /** Admin changes, in the order a person would make them: settings, driving, schedules, plug, sleep. */
 function applyPatch(state: SimState, v: Vehicle, patch: VehiclePatch): void {
   const now = state.now();
@@ -188,6 +217,9 @@ function applyPatch(state: SimState, v: Vehicle, patch: VehiclePatch): void {
       putSchedule(v, scheduleFromArgs(args, now, state.env.timeZone, nextScheduleId(v, now)), now);
     }
   }
+  if (patch.preconditioning_schedules !== undefined) v.preconditioningSchedules = patch.preconditioning_schedules.map(preconditioning);
+  const ids = [...v.schedules, ...v.preconditioningSchedules].map((s) => s.id);
+  if (new Set(ids).size !== ids.length) throw new SimInputError('schedule ids must be unique across charge and preconditioning schedules');
   if (patch.plugged_in !== undefined) setPlugged(v, patch.plugged_in, now);
   if (patch.asleep === true) {
     if (isCharging(v, now, state.env)) {

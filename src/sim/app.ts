@@ -3,13 +3,14 @@ import { sleep } from '../core/clock.js';
 import { adminRoutes } from './admin.js';
 import { contextOf, pathOf, routeMeter } from './context.js';
 import { SimInputError } from './errors.js';
-import { fleetRoutes } from './fleet.js';
+import { fleetRoutes, PROXY_PREFIX } from './fleet.js';
 import { oauthRoutes } from './oauth.js';
 import { resolveOptions, type SimOptions } from './options.js';
 import { SimState } from './state.js';
 
 /**
- * Assembles the simulator: one fastify app serving Tesla's token endpoint, the Fleet API and the admin API.
+ * Assembles the simulator: one fastify app serving Tesla's token endpoint, the Fleet API (with a stand-in for the
+ * signing proxy under /proxy) and the admin API.
  * Cross-cutting work lives in hooks, in this order per request:
  *   onRequest  – authenticate Fleet API calls (so faults and the meter know the account), then apply faults;
  *   handler    – the route does its work and commits it;
@@ -28,7 +29,8 @@ export interface Simulator {
 
 function targetOf(path: string): 'oauth' | 'fleet' | null {
   if (path.startsWith('/oauth2/')) return 'oauth';
-  if (path.startsWith('/api/')) return 'fleet';
+  // The signing-proxy stand-in (/proxy/api/…) is the Fleet API as far as tokens, faults and billing go.
+  if (path.startsWith('/api/') || path.startsWith(`${PROXY_PREFIX}/api/`)) return 'fleet';
   return null;
 }
 

@@ -18,6 +18,7 @@ interface RawOptions {
   sleepAfter?: string;
   wakeDelay?: string;
   region: string;
+  requireSigned?: boolean;
 }
 
 export class CliOptionError extends Error {}
@@ -51,6 +52,7 @@ export function parseSimFlags(raw: RawOptions) {
       sleepAfterSec: seconds('--sleep-after', raw.sleepAfter, false),
       wakeDelaySec: seconds('--wake-delay', raw.wakeDelay, true),
       region: region as Region,
+      requireSignedCommands: raw.requireSigned ?? false,
     },
   };
 }
@@ -77,6 +79,7 @@ export function registerSimCommand(program: Command): void {
     .option('--sleep-after <seconds>', 'idle time before a car falls asleep (default 900)')
     .option('--wake-delay <seconds>', 'time from wake_up until the car is online (default 10)')
     .option('--region <region>', 'region served: EU, NA or CN', 'EU')
+    .option('--require-signed', 'direct commands answer 403 "Tesla Vehicle Command Protocol required"; send them via /proxy')
     .action(async (raw: RawOptions, command: Command) => {
       let flags: ReturnType<typeof parseSimFlags>;
       try {

@@ -87,7 +87,7 @@ export function scheduleFromArgs(body: Record<string, unknown>, now: number, tim
 /** A new schedule id: Tesla's are large numbers; epoch seconds keep them unique and increasing. */
 export function nextScheduleId(v: Vehicle, now: number): number {
   let id = Math.floor(now / 1000);
-  while (v.schedules.some((s) => s.id === id)) id++;
+  while (v.schedules.some((s) => s.id === id) || v.preconditioningSchedules.some((s) => s.id === id)) id++;
   return id;
 }
 

@@ -15,6 +15,16 @@ import { listItem, parseEndpoints, vehicleData } from './views.js';
 const NOT_FOUND = { response: null, error: 'not_found', error_description: 'vehicle not found' };
 const UNAVAILABLE = { response: null, error: 'vehicle unavailable: vehicle is offline or asleep', error_description: '' };
 
+/** Tesla's answer to an unsigned command for a car that requires the Vehicle Command Protocol (TESLA.md). */
+const UNSIGNED = {
+  response: null,
+  error: 'Tesla Vehicle Command Protocol required',
+  error_description: 'this vehicle accepts only signed commands; send them through tesla-http-proxy',
+};
+
+/** Path prefix of the simulator's stand-in for Tesla's signing proxy (tesla-http-proxy). */
+export const PROXY_PREFIX = '/proxy';
+
 const meter = (endpoint: string, category: RouteMeter['category']) => ({ config: { sim: { endpoint, category } } });
 
 interface VinParams {
@@ -109,14 +119,16 @@ export async function fleetRoutes(app: FastifyInstance, opts: { state: SimState 
     return { response: listItem(v, now, env) };
   });
 
-  app.post<{ Params: VinParams & { name: string }; Body: unknown }>(
-    '/api/1/vehicles/:vin/command/:name',
-    meter('command', 'command'),
-    async (req, reply) => {
+  /** A command, sent straight to the Fleet API (`signed` false) or through the signing proxy (`signed` true). */
+  const commandRoute =
+    (signed: boolean) =>
+    async (req: FastifyRequest<{ Params: VinParams & { name: string }; Body: unknown }>, reply: FastifyReply) => {
       const acct = account(req, reply);
       const v = acct && vehicle(acct, req.params.vin, reply);
       if (!acct || !v) return reply;
       if (!acct.scopes.includes('vehicle_cmds') && missingScope(acct, ['vehicle_charging_cmds'], reply)) return reply;
+      // Billed all the same (status below 500): the meter counts it as a command.
+      if (!signed && state.options.requireSignedCommands) return reply.code(403).send(UNSIGNED);
       const now = state.now();
       if (!isOnline(v, now, env)) return reply.code(408).send(UNAVAILABLE);
       const body = req.body !== null && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
@@ -130,7 +142,18 @@ export async function fleetRoutes(app: FastifyInstance, opts: { state: SimState 
       }
       touch(v, now);
       return { response: result };
-    },
+    };
+
+  app.post<{ Params: VinParams & { name: string }; Body: unknown }>(
+    '/api/1/vehicles/:vin/command/:name',
+    meter('command', 'command'),
+    commandRoute(false),
+  );
+  // The stand-in for tesla-http-proxy: same path and bearer token under /proxy; its commands count as signed.
+  app.post<{ Params: VinParams & { name: string }; Body: unknown }>(
+    `${PROXY_PREFIX}/api/1/vehicles/:vin/command/:name`,
+    meter('command', 'command'),
+    commandRoute(true),
   );
 }
 

@@ -56,6 +56,11 @@ export interface SimOptions {
   timeZone?: string;
   /** Extra: the Fleet API base URL put in `aud` before listen() tells the real one. */
   publicUrl?: string;
+  /**
+   * Commands sent straight to the Fleet API answer 403 "Tesla Vehicle Command Protocol required", as on every
+   * car since 2021; only those through the signing-proxy stand-in under /proxy are accepted (default false).
+   */
+  requireSignedCommands?: boolean;
 }
 
 export interface ResolvedSimOptions {
@@ -71,6 +76,7 @@ export interface ResolvedSimOptions {
   refreshTtlSec: number;
   timeZone: string;
   publicUrl: string;
+  requireSignedCommands: boolean;
 }
 
 const CATEGORIES: readonly BillingCategory[] = ['data', 'command', 'wake', 'free'];
@@ -110,5 +116,6 @@ export function resolveOptions(options: SimOptions = {}): ResolvedSimOptions {
     refreshTtlSec: checkSeconds('refreshTtlSec', options.refreshTtlSec ?? 90 * 86_400, false),
     timeZone,
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:4455',
+    requireSignedCommands: options.requireSignedCommands ?? false,
   };
 }

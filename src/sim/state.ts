@@ -143,6 +143,7 @@ export class SimState {
       suppressedUntil: 0,
       energyAddedKwh: 0,
       schedules: [],
+      preconditioningSchedules: [],
       integratedTo: now,
       odometerMi: 12_345,
     };

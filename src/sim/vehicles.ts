@@ -43,9 +43,23 @@ export interface Vehicle {
   suppressedUntil: number;
   energyAddedKwh: number;
   schedules: ChargeSchedule[];
+  /** The owner's preconditioning schedules: only kept and reported; no charge-schedule command touches them. */
+  preconditioningSchedules: PreconditioningSchedule[];
   /** The simulator time up to which charging has been integrated. */
   integratedTo: number;
   odometerMi: number;
+}
+
+/** A preconditioning schedule as Tesla reports it (`precondition_time` in minutes after local midnight). */
+export interface PreconditioningSchedule {
+  id: number;
+  /** Bitmask, Sunday = 1 … Saturday = 64, like charge schedules. */
+  days_of_week: number;
+  enabled: boolean;
+  latitude: number;
+  longitude: number;
+  precondition_time: number;
+  one_time: boolean;
 }
 
 export interface VehicleEnv {

@@ -146,7 +146,11 @@ export function vehicleData(
     };
   }
   if (want.has('preconditioning_schedule_data')) {
-    out.preconditioning_schedule_data = { preconditioning_schedules: [], max_num_precondition_schedules: 10, timestamp: now };
+    out.preconditioning_schedule_data = {
+      preconditioning_schedules: v.preconditioningSchedules.map((s) => ({ ...s })),
+      max_num_precondition_schedules: 10,
+      timestamp: now,
+    };
   }
   if (want.has('gui_settings')) {
     out.gui_settings = { gui_distance_units: 'km/hr', gui_charge_rate_units: 'kW', gui_24_hour_time: true, timestamp: now };
@@ -192,6 +196,7 @@ export function adminView(v: Vehicle, now: number, env: VehicleEnv, region: Regi
     heading: v.heading,
     charge_state: chargeState(v, now, env, region),
     charge_schedules: publicSchedules(v),
+    preconditioning_schedules: v.preconditioningSchedules.map((s) => ({ ...s })),
     now,
   };
 }

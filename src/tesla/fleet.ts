@@ -161,7 +161,7 @@ export class FleetClient {
     json?: unknown,
     baseUrl: string = this.options.apiUrl,
   ): Promise<Record<string, unknown>> {
-    const url = new URL(path, baseUrl).toString();
+    const url = joinUrl(baseUrl, path);
     const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
     if (json !== undefined) headers['content-type'] = 'application/json';
     const res = await send(this.fetch, url, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) }, this.timeoutMs);
@@ -175,6 +175,16 @@ export class FleetClient {
   private malformed(what: string, why: string, status = 200): UnexpectedResponseError {
     return new UnexpectedResponseError(`Tesla ${what}: ${why}`, status);
   }
+}
+
+/**
+ * `path` (absolute, may carry a query) under `base`, keeping any path prefix of the base: a signing proxy at
+ * `https://host/proxy` gets `https://host/proxy/api/1/…`, where `new URL('/api/…', base)` would drop `/proxy`.
+ */
+export function joinUrl(base: string, path: string): string {
+  const root = new URL(base);
+  const prefix = root.pathname.replace(/\/+$/, '');
+  return new URL(`${prefix}${path.startsWith('/') ? path : `/${path}`}`, root.origin).toString();
 }
 
 function toSummary(item: unknown): VehicleSummary {

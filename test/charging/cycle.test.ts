@@ -58,6 +58,26 @@ describe('Worker charging cycle: POST /run-cycle against the simulator', () => {
       expect(morning.battery_level).toBeGreaterThanOrEqual(79);
     });
 
+    it("lesson: preconditioning schedules are never touched — the owner's survives a cycle that applies a plan", async () => {
+      const owners = { id: 4242, days_of_week: 'Weekdays', enabled: true, lat: HOME.lat, lon: HOME.lon, precondition_time: 450, one_time: false };
+      await h.car({ preconditioning_schedules: [owners] });
+      type Precond = { preconditioning_schedules: unknown[] };
+      const before = (await h.sim.admin<Precond>('GET', `/sim/vehicles/${h.vin}`)).preconditioning_schedules;
+      expect(before).toEqual([{ id: 4242, days_of_week: 62, enabled: true, latitude: HOME.lat, longitude: HOME.lon, precondition_time: 450, one_time: false }]);
+      const res = await runCycle();
+      expect(res.statusCode).toBe(200);
+      expect(res.json().results[0]).toMatchObject({ outcome: 'applied' });
+      expect((await h.view()).charge_schedules.length).toBeGreaterThan(0);
+      expect((await h.sim.admin<Precond>('GET', `/sim/vehicles/${h.vin}`)).preconditioning_schedules).toEqual(before);
+      // What the client reads in vehicle_data is the same list, and its id is never recorded as ours.
+      const snapshot = await h.fleet.vehicleSnapshot(await h.deps.accessToken(), h.vin);
+      expect(snapshot.preconditioningSchedules?.map((s) => s.id)).toEqual([4242]);
+      expect((await state())?.ours).not.toContain(4242);
+      // remove_charge_schedule cannot reach it either.
+      await expect(h.fleet.removeChargeSchedule(await h.deps.accessToken(), h.vin, 4242)).resolves.toBe(false);
+      expect((await h.sim.admin<Precond>('GET', `/sim/vehicles/${h.vin}`)).preconditioning_schedules).toEqual(before);
+    });
+
     it('nothing is sent when nothing changed (and the car is not woken)', async () => {
       await runCycle();
       const before = await h.billing();
