@@ -150,6 +150,7 @@ class TokenProxy {
   private readonly waiting: Array<() => void> = [];
   private heldSignal: (() => void) | null = null;
   private held: (() => void) | null = null;
+  private heldClosed: Promise<void> | null = null;
   /** Requests forwarded to the simulator and not yet answered to their client. */
   atTesla = 0;
   dropped = 0;
@@ -180,8 +181,18 @@ class TokenProxy {
     return new Promise((resolve) => (this.heldSignal = resolve));
   }
 
+  /**
+   * Resolves once the held request's client has gone. A killed Worker's socket is closed by the kernel at
+   * once, but this process sees it only on a later turn of its event loop: releasing earlier would forward
+   * the dead Worker's request to Tesla.
+   */
+  heldClientGone(): Promise<void> {
+    return this.heldClosed ?? Promise.resolve();
+  }
+
   release(): void {
     this.holdArmed = false;
+    this.heldClosed = null;
     this.heldSignal = null;
     const go = this.held;
     this.held = null;
@@ -196,6 +207,7 @@ class TokenProxy {
       if (!res.writableFinished) clientGone = true;
     });
     if (this.holdArmed && this.held === null) {
+      this.heldClosed = new Promise<void>((resolve) => res.once('close', () => resolve()));
       await new Promise<void>((resolve) => {
         this.held = resolve;
         this.heldSignal?.();
@@ -511,6 +523,9 @@ export async function runWorkersScenario(options: ScenarioOptions): Promise<Scen
         const safe = await waitUntil(async () => proxy.atTesla === 0 && (await storeHoldsTeslaLatest()), 5_000);
         if (!safe) return null;
         await kill(victim.slot);
+        // Requests the victim queued at the closed gate must be seen as dropped before the gate opens: give
+        // the event loop time to read the closed sockets (the kernel closed them when the process died).
+        await sleep(200);
       } finally {
         proxy.openGate();
         gateHolds.push(performance.now() - closedAt);
@@ -518,19 +533,22 @@ export async function runWorkersScenario(options: ScenarioOptions): Promise<Scen
       return { restart: restartLater(victim.slot) };
     }
     if (kind === 'holder_before_rotation') {
-      const before = (await simStats()).oauth.refresh_ok;
       const held = proxy.armHold();
       const came = await Promise.race([held.then(() => true), sleep(accessTtlSec * 2_000).then(() => false)]);
       if (!came) {
         proxy.release();
         return null;
       }
+      // Counted from the moment the holder's request is held: while it waits here, the holder keeps renewing
+      // its lease, so no other Worker can rotate until it is killed (its lease then lives up to 2 s more).
+      const before = (await simStats()).oauth.refresh_ok;
       const holder = await holderSlot();
       if (!holder) {
         proxy.release();
         return null;
       }
       await kill(holder);
+      await Promise.race([proxy.heldClientGone(), sleep(3_000)]);
       proxy.release(); // its client is gone: the proxy drops it, Tesla never sees it
       if ((await simStats()).oauth.refresh_ok !== before) report.rotationsDuringPreRotationHolds++;
       return { restart: restartLater(holder) };
