@@ -16,7 +16,7 @@ const SEVERITY: Record<string, string> = {
  * Paths that could hold a token if a caller ever passed one by mistake. Code never logs tokens on purpose;
  * this is the second line of defence.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'access_token',
   'refresh_token',
   'id_token',

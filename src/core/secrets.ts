@@ -14,8 +14,3 @@ export function secretMatcher(expected: string): (presented: string) => boolean 
   const usable = expected.length > 0;
   return (presented) => timingSafeEqual(createHash('sha256').update(presented, 'utf8').digest(), digest) && usable;
 }
-
-/** A short, non-reversible fingerprint to tell tokens apart in logs and status output. */
-export function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8);
-}

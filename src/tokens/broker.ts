@@ -24,6 +24,11 @@ export interface AccessToken {
   expiresAt: number;
 }
 
+/** A token from `refresh`: `refreshed` is false when the stored token was still fresh and nothing was done. */
+export interface RefreshOutcome extends AccessToken {
+  refreshed: boolean;
+}
+
 export type TokenHealth = 'ok' | 'expiring' | 'expired' | 'reauth_required' | 'missing';
 
 /** What `/health` and `/worker-status` show: never a secret. */
@@ -102,7 +107,7 @@ export class TokenBroker {
   private readonly backoffMaxMs: number;
 
   private readonly cache = new Map<string, { record: TokenRecord | null; readAt: number }>();
-  private readonly inflight = new Map<string, Promise<AccessToken>>();
+  private readonly inflight = new Map<string, Promise<RefreshOutcome>>();
   private readonly backoff = new Map<string, Backoff>();
   private readonly unsaved = new Map<string, Unsaved>();
   private readonly refreshes = new Map<string, { count: number; lastAt: number }>();
@@ -145,10 +150,13 @@ export class TokenBroker {
    * Refreshes now unless another refresh already made a fresh token. `force` is for a caller that saw Tesla
    * reject a token that looked valid (revoked): it refreshes even a fresh token, at most once per interval.
    */
-  refresh(account: string, options: { force?: boolean } = {}): Promise<AccessToken> {
+  refresh(account: string, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
     const running = this.inflight.get(account);
     if (running) return running;
-    const promise = this.refreshOnce(account, options.force ?? false).finally(() => this.inflight.delete(account));
+    const promise = this.refreshOnce(account, options.force ?? false)
+      // Every path but "still fresh" hands back a newly obtained token (ours, or a peer's we waited for).
+      .then((token) => ({ refreshed: true, ...token }))
+      .finally(() => this.inflight.delete(account));
     this.inflight.set(account, promise);
     return promise;
   }
@@ -197,7 +205,7 @@ export class TokenBroker {
 
   // --- the refresh protocol -------------------------------------------------------------------------------
 
-  private async refreshOnce(account: string, force: boolean): Promise<AccessToken> {
+  private async refreshOnce(account: string, force: boolean): Promise<AccessToken | RefreshOutcome> {
     const unsaved = this.unsaved.get(account);
     if (unsaved) return this.saveUnsaved(account, unsaved);
 
@@ -224,7 +232,7 @@ export class TokenBroker {
       if (!record) throw new NoTokensError(account);
       if (record.status === 'reauth_required') throw new ReauthRequiredError(account, record.statusReason ?? 'refresh token rejected');
       const current = this.usable(record);
-      if (current && !this.isDue(record) && !(force && this.forcedRefreshAllowed(account))) return current;
+      if (current && !this.isDue(record) && !(force && this.forcedRefreshAllowed(account))) return { ...current, refreshed: false };
 
       let issued: TeslaTokenResponse;
       // Renew the lease while Tesla answers: it must only ever expire because its holder died, never

@@ -17,7 +17,7 @@ interface HttpAnswer {
 }
 
 /** Every failure the Worker can meet, mapped to a status code that tells the truth and a stable error code. */
-export function toHttpAnswer(error: unknown, nowMs: number): HttpAnswer {
+function toHttpAnswer(error: unknown, nowMs: number): HttpAnswer {
   if (error instanceof ReauthRequiredError) return { status: 503, error: 'reauth_required', message: error.message };
   if (error instanceof NoTokensError) return { status: 503, error: 'no_tokens', message: error.message };
   if (error instanceof RefreshBackoffError) {

@@ -1,19 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGoogleIdTokenVerifier } from '../../src/auth/google-id-token.js';
-import { importRefreshToken } from '../../src/cli/tokens.js';
 import { workerAuth } from '../../src/compose.js';
 import { ConfigError, loadEnv } from '../../src/config.js';
-import { TeslaOAuthClient } from '../../src/tesla/oauth.js';
-import { TokenBroker } from '../../src/tokens/broker.js';
-import { FileTokenStore } from '../../src/tokens/file-store.js';
 import { buildWorkerApp } from '../../src/worker/app.js';
 import { googleIdTokenAuth } from '../../src/worker/google-auth.js';
+import { tokenWorld } from '../helpers/token-world.js';
 import { captureLogger } from '../helpers/log-capture.js';
-import { inProcessSim } from '../helpers/sim.js';
-import { tempDir } from '../helpers/temp.js';
 import { idToken, jwksServer, SCHEDULER_SA, SCOUT_SA, signingKey, WORKER_URL, type SigningKey } from './id-tokens.js';
 
 let known: SigningKey;
@@ -27,30 +20,21 @@ beforeAll(async () => {
 afterAll(() => jwks.close());
 
 describe('Worker in google mode (ID tokens verified against a local JWKS)', () => {
-  let sim: Awaited<ReturnType<typeof inProcessSim>>;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let store: FileTokenStore;
+  let world: Awaited<ReturnType<typeof tokenWorld>>;
   let app: FastifyInstance;
   let log: ReturnType<typeof captureLogger>;
 
   beforeEach(async () => {
-    sim = await inProcessSim();
-    dir = await tempDir();
-    store = new FileTokenStore({ path: join(dir.path, 'store.json'), key: randomBytes(32) });
-    const account = await sim.createAccount();
-    await importRefreshToken(store, 'default', account.refresh_token);
-    log = captureLogger('worker');
-    const oauth = new TeslaOAuthClient({ authUrl: sim.base, clientId: account.client_id, fetch: sim.fetch });
-    const broker = new TokenBroker({ store, tesla: oauth, logger: log.logger });
+    world = await tokenWorld();
+    ({ log } = world);
+    const { broker, store } = world;
     const verifier = createGoogleIdTokenVerifier({ audiences: [WORKER_URL], allowedCallers: [SCOUT_SA, SCHEDULER_SA], jwksUrl: jwks.url });
     app = await buildWorkerApp({ broker, account: 'default', auth: googleIdTokenAuth(verifier, log.logger), storeKind: store.kind, logger: log.logger });
   });
 
   afterEach(async () => {
     await app.close();
-    await store.close();
-    await sim.close();
-    await dir.cleanup();
+    await world.close();
   });
 
   const getToken = (authorization?: string) =>

@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importRefreshToken } from '../../src/cli/tokens.js';
 import { TRACE_FIELD, traceBindings, traceIdOf } from '../../src/gcp/trace.js';
-import { TeslaOAuthClient } from '../../src/tesla/oauth.js';
-import { TokenBroker } from '../../src/tokens/broker.js';
-import { FileTokenStore } from '../../src/tokens/file-store.js';
 import { buildWorkerApp } from '../../src/worker/app.js';
 import { sharedSecretAuth } from '../../src/worker/auth.js';
+import { tokenWorld } from '../helpers/token-world.js';
 import { captureLogger } from '../helpers/log-capture.js';
-import { inProcessSim } from '../helpers/sim.js';
-import { tempDir } from '../helpers/temp.js';
 
 const TRACE = '105445aa7843bc8bf206b12000100000';
 const SECRET = 'trace-test-shared-secret-0123456789';
@@ -37,29 +30,20 @@ describe('trace ids from request headers', () => {
 });
 
 describe('Worker request logs carry the trace for Cloud Logging', () => {
-  let sim: Awaited<ReturnType<typeof inProcessSim>>;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let store: FileTokenStore;
+  let world: Awaited<ReturnType<typeof tokenWorld>>;
   let app: FastifyInstance;
   let log: ReturnType<typeof captureLogger>;
 
   beforeEach(async () => {
-    sim = await inProcessSim();
-    dir = await tempDir();
-    store = new FileTokenStore({ path: join(dir.path, 'store.json'), key: randomBytes(32) });
-    const account = await sim.createAccount();
-    await importRefreshToken(store, 'default', account.refresh_token);
-    log = captureLogger('worker');
-    const oauth = new TeslaOAuthClient({ authUrl: sim.base, clientId: account.client_id, fetch: sim.fetch });
-    const broker = new TokenBroker({ store, tesla: oauth, logger: log.logger });
+    world = await tokenWorld();
+    ({ log } = world);
+    const { broker, store } = world;
     app = await buildWorkerApp({ broker, account: 'default', auth: sharedSecretAuth(SECRET), storeKind: store.kind, logger: log.logger, traceProject: 'home-proj' });
   });
 
   afterEach(async () => {
     await app.close();
-    await store.close();
-    await sim.close();
-    await dir.cleanup();
+    await world.close();
   });
 
   const parsed = () => log.lines().map((l) => JSON.parse(l) as Record<string, unknown>);

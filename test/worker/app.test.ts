@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importRefreshToken } from '../../src/cli/tokens.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { TeslaOAuthClient } from '../../src/tesla/oauth.js';
-import { TokenBroker } from '../../src/tokens/broker.js';
-import { FileTokenStore } from '../../src/tokens/file-store.js';
 import { buildWorkerApp } from '../../src/worker/app.js';
 import { MAX_CREDENTIAL_LENGTH, sharedSecretAuth } from '../../src/worker/auth.js';
 import { captureLogger } from '../helpers/log-capture.js';
-import { inProcessSim } from '../helpers/sim.js';
-import { tempDir } from '../helpers/temp.js';
+import { tokenWorld } from '../helpers/token-world.js';
 
 const SECRET = 'worker-secret-for-tests-0123456789';
 const AUTH = { authorization: `Bearer ${SECRET}` };
@@ -19,30 +12,22 @@ const HOUR = 3600_000;
 
 describe('Worker HTTP API', () => {
   let clock: ManualClock;
-  let sim: Awaited<ReturnType<typeof inProcessSim>>;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let store: FileTokenStore;
+  let world: Awaited<ReturnType<typeof tokenWorld>>;
+  let sim: typeof world.sim;
+  let store: typeof world.store;
   let app: FastifyInstance;
   let log: ReturnType<typeof captureLogger>;
 
   beforeEach(async () => {
     clock = new ManualClock(Date.parse('2026-06-01T08:00:00Z'));
-    sim = await inProcessSim({ clock });
-    dir = await tempDir();
-    store = new FileTokenStore({ path: join(dir.path, 'store.json'), key: randomBytes(32), clock });
-    const account = await sim.createAccount();
-    await importRefreshToken(store, 'default', account.refresh_token);
-    log = captureLogger('worker');
-    const oauth = new TeslaOAuthClient({ authUrl: sim.base, clientId: account.client_id, fetch: sim.fetch, clock });
-    const broker = new TokenBroker({ store, tesla: oauth, clock, logger: log.logger });
-    app = await buildWorkerApp({ broker, account: 'default', auth: sharedSecretAuth(SECRET), storeKind: store.kind, clock, logger: log.logger });
+    world = await tokenWorld({ clock });
+    ({ sim, store, log } = world);
+    app = await buildWorkerApp({ broker: world.broker, account: 'default', auth: sharedSecretAuth(SECRET), storeKind: store.kind, clock, logger: log.logger });
   });
 
   afterEach(async () => {
     await app.close();
-    await store.close();
-    await sim.close();
-    await dir.cleanup();
+    await world.close();
   });
 
   describe('authentication', () => {

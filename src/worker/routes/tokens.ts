@@ -80,10 +80,8 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
       },
     },
     async (request, reply) => {
-      const before = (await broker.status(account)).storeVersion;
       try {
-        const token = await broker.refresh(account, { force: request.body?.force ?? false });
-        const refreshed = (await broker.status(account)).storeVersion !== before;
+        const { refreshed, ...token } = await broker.refresh(account, { force: request.body?.force ?? false });
         request.log.info(
           { event: 'refresh_requested', account, caller: request.caller, reason: request.body?.reason ?? null, refreshed },
           refreshed ? 'tokens refreshed on request' : 'refresh requested but the current token is still fresh',
