@@ -1,9 +1,12 @@
 /**
  * bench:tokens — GET /get-token of the Worker against a bare node:http server answering a same-sized JSON,
- * both measured in this run on loopback with autocannon (50 connections); plus the Worker's idle RSS and the
- * time an `offpeak scout` process takes from start to exit against a local Worker.
+ * both measured in this run on loopback at 50 connections (wrk when installed, else autocannon), with each
+ * server's CPU time per request; the Worker again after an idle spell; its idle RSS; and the time an
+ * `offpeak scout` process takes from start to exit against a local Worker.
  *
  * The simulator runs in this process; the Worker and the baseline each run in their own process.
+ * Knobs: BENCH_DURATION_SEC (10), BENCH_IDLE_SEC (20), BENCH_SCOUT_RUNS (15), LOG_LEVEL, and WORKER_NODE_ARGS
+ * (Node options for the Worker, e.g. --cpu-prof).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +27,7 @@ const SECRET = randomBytes(24).toString('base64url');
 const CONNECTIONS = 50;
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const SCOUT_RUNS = Number(process.env.BENCH_SCOUT_RUNS ?? 15);
+const IDLE_SEC = Number(process.env.BENCH_IDLE_SEC ?? 20);
 
 function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -73,33 +77,48 @@ async function startWorker(env: Record<string, string>): Promise<{ proc: ChildPr
 const WRK = spawnSync('wrk', ['--version']).error ? null : 'wrk';
 const LOAD_TOOL = WRK ?? 'autocannon';
 
-async function load(url: string, headers: Record<string, string>) {
-  return WRK ? loadWithWrk(url, headers) : loadWithAutocannon(url, headers);
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
 }
 
-async function loadWithAutocannon(url: string, headers: Record<string, string>) {
-  const run = (duration: number) => autocannon({ url, connections: CONNECTIONS, duration, headers });
-  await run(2); // warm-up: JIT, connection pools
-  const result = await run(DURATION_SEC);
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
-}
-
-async function loadWithWrk(url: string, headers: Record<string, string>) {
-  const args = (duration: number) => [
-    '-t1', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency',
-    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
-    url,
-  ];
-  const run = (duration: number) =>
-    new Promise<string>((resolve, reject) => {
-      const p = spawn('wrk', args(duration), { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-      p.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}`))));
-    });
+/**
+ * Load on `url` after a 2 s warm-up (JIT, connection pools), plus the server process's CPU time per request
+ * (user + system, from /proc) over the measured run: steadier than throughput on a shared two-core machine,
+ * where the load generator competes with the server for the CPU.
+ */
+async function load(url: string, headers: Record<string, string>, pid: number) {
+  const run = (duration: number) => (WRK ? loadWithWrk(url, headers, duration) : loadWithAutocannon(url, headers, duration));
   await run(2);
-  const out = await run(DURATION_SEC);
+  const before = cpuTicks(pid);
+  const result = await run(DURATION_SEC);
+  const ticks = cpuTicks(pid) - before;
+  return { ...result, cpuUsPerRequest: (ticks * 1e6) / CLOCK_TICKS_PER_SEC / result.requests };
+}
+
+/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+const CLOCK_TICKS_PER_SEC = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function loadWithAutocannon(url: string, headers: Record<string, string>, duration: number): Promise<LoadResult> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration, headers });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
+}
+
+async function loadWithWrk(url: string, headers: Record<string, string>, duration: number): Promise<LoadResult> {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+    p.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
+  });
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`${url}: non-2xx answers under load:\n${out}`);
   const ms = (label: string) => {
     const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -107,7 +126,8 @@ async function loadWithWrk(url: string, headers: Record<string, string>) {
     return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
   };
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  return { rps, p50: ms('50'), p99: ms('99') };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  return { rps, p50: ms('50'), p99: ms('99'), requests };
 }
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -136,18 +156,31 @@ async function main(): Promise<void> {
   };
   const children: ChildProcess[] = [];
   try {
+    // Two Workers on one store: the first is measured as it starts serving; the second takes one request and
+    // then idles, as a Worker does between Scouts, and is measured last.
     const worker = await startWorker(env);
     children.push(worker.proc);
+    const idler = await startWorker(env);
+    children.push(idler.proc);
+    const idlerStarted = Date.now();
     const auth = { authorization: `Bearer ${SECRET}` };
     const sample = await (await fetch(new URL('/get-token', worker.url), { headers: auth })).text();
+    await fetch(new URL('/get-token', idler.url), { headers: auth });
     await new Promise((r) => setTimeout(r, 3000));
     const idleRss = rssMb(worker.proc.pid!);
 
+    // Both servers are measured as they start serving: the Worker first (it has idled only the 3 s above),
+    // then the baseline, started just before its run.
+    const ours = await load(`${worker.url}/get-token`, auth, worker.proc.pid!);
     const bare = await start([BARE, String(Buffer.byteLength(sample))], {}, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
     children.push(bare.proc);
+    const baseline = await load(`${bare.url}/get-token`, {}, bare.proc.pid!);
 
-    const baseline = await load(`${bare.url}/get-token`, {});
-    const ours = await load(`${worker.url}/get-token`, auth);
+    // The idle Worker, its usual state between Scouts: V8's memory reducer shrinks the heap of a process that
+    // idles soon after starting, and such a Worker serves bursts more slowly (docs/architecture.md).
+    await new Promise((r) => setTimeout(r, Math.max(0, idlerStarted + IDLE_SEC * 1000 - Date.now())));
+    const idlerRss = rssMb(idler.proc.pid!);
+    const afterIdle = await load(`${idler.url}/get-token`, auth, idler.proc.pid!);
 
     const scoutTimes: number[] = [];
     for (let i = 0; i < SCOUT_RUNS; i++) {
@@ -166,8 +199,10 @@ async function main(): Promise<void> {
     console.log(`  bare node:http         ${f(baseline.rps)} req/s   p50 ${f(baseline.p50, 2)} ms   p99 ${f(baseline.p99, 2)} ms`);
     console.log(`  offpeak Worker         ${f(ours.rps)} req/s   p50 ${f(ours.p50, 2)} ms   p99 ${f(ours.p99, 2)} ms`);
     console.log(`  throughput ratio       ${f(ours.rps / baseline.rps, 3)} (goal ≥ 0.8)`);
+    console.log(`  CPU per request        Worker ${f(ours.cpuUsPerRequest, 1)} µs, bare ${f(baseline.cpuUsPerRequest, 1)} µs (user + system, from /proc; ratio ${f(baseline.cpuUsPerRequest / ours.cpuUsPerRequest, 3)})`);
     console.log(`  Worker p99             ${f(ours.p99, 2)} ms (goal < 5 ms)`);
-    console.log(`  Worker idle RSS        ${f(idleRss, 1)} MB`);
+    console.log(`  Worker idle since start ${f(afterIdle.rps)} req/s   p50 ${f(afterIdle.p50, 2)} ms   p99 ${f(afterIdle.p99, 2)} ms   ratio ${f(afterIdle.rps / baseline.rps, 3)}   CPU ${f(afterIdle.cpuUsPerRequest, 1)} µs/request (a second Worker, idle ${f((Date.now() - idlerStarted) / 1000 - DURATION_SEC - 2)} s before its run)`);
+    console.log(`  Worker idle RSS        ${f(idleRss, 1)} MB 3 s after start; ${f(idlerRss, 1)} MB after ${IDLE_SEC}+ s idle`);
     console.log(`  offpeak scout process  median ${f(percentile(scoutTimes, 50))} ms, p90 ${f(percentile(scoutTimes, 90))} ms over ${SCOUT_RUNS} runs (goal: median < 400 ms)`);
     const stats = (await (await fetch(new URL('/sim/stats', simUrl))).json()) as { oauth: { refresh_ok: number; login_required: number } };
     console.log(`  Tesla token refreshes  ${stats.oauth.refresh_ok} during the whole bench (login_required: ${stats.oauth.login_required})`);

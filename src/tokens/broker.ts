@@ -108,6 +108,7 @@ export class TokenBroker {
 
   private readonly cache = new Map<string, { record: TokenRecord | null; readAt: number }>();
   private readonly inflight = new Map<string, Promise<RefreshOutcome>>();
+  private readonly reading = new Map<string, Promise<TokenRecord | null>>();
   private readonly backoff = new Map<string, Backoff>();
   private readonly unsaved = new Map<string, Unsaved>();
   private readonly refreshes = new Map<string, { count: number; lastAt: number }>();
@@ -132,6 +133,8 @@ export class TokenBroker {
    * refresh fails transiently but the current token is still valid, the current token is served.
    */
   async getAccessToken(account: string): Promise<AccessToken> {
+    const ready = this.peekAccessToken(account);
+    if (ready) return ready;
     const record = await this.read(account);
     const current = this.usable(record);
     if (current && !this.isDue(record!)) return current;
@@ -144,6 +147,18 @@ export class TokenBroker {
       }
       throw error;
     }
+  }
+
+  /**
+   * The token `getAccessToken` would answer with at once, without any I/O: from a store read less than the
+   * cache interval ago, valid and not yet due. Null whenever `getAccessToken` has work to do (read the store,
+   * refresh); it never serves what `getAccessToken` would not.
+   */
+  peekAccessToken(account: string): AccessToken | null {
+    const cached = this.cache.get(account);
+    if (!cached?.record || this.clock.now() - cached.readAt >= this.cacheTtlMs) return null;
+    const current = this.usable(cached.record);
+    return current && !this.isDue(cached.record) ? current : null;
   }
 
   /**
@@ -364,7 +379,7 @@ export class TokenBroker {
     if (!options.fresh && cached && now - cached.readAt < this.cacheTtlMs) return cached.record;
     let record: TokenRecord | null;
     try {
-      record = await this.store.get(account);
+      record = await (options.fresh ? this.store.get(account) : this.sharedRead(account));
     } catch (error) {
       // A store that cannot be read right now does not make the token we already hold less valid.
       if (options.fresh || !cached || !(error instanceof StoreUnavailableError)) throw error;
@@ -373,6 +388,20 @@ export class TokenBroker {
     }
     this.cache.set(account, { record, readAt: now });
     return record;
+  }
+
+  /**
+   * One store read per account at a time for cache fills: when the cache lapses under a burst of requests,
+   * they all wait for the same read instead of each reading and decrypting the record. Reads that must be
+   * fresh (the refresh protocol, status) never join one that started before them.
+   */
+  private sharedRead(account: string): Promise<TokenRecord | null> {
+    let pending = this.reading.get(account);
+    if (!pending) {
+      pending = this.store.get(account).finally(() => this.reading.delete(account));
+      this.reading.set(account, pending);
+    }
+    return pending;
   }
 
   /** The access token when it is present and not too close to its end to be handed out. */

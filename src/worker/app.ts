@@ -6,9 +6,11 @@ import type { TokenBroker } from '../tokens/broker.js';
 import type { ChargingService } from '../charging/service.js';
 import type { CallerAuth } from './auth.js';
 import { sendError } from './errors.js';
+import { serverWithFastPath, tokenFastPath } from './fast-path.js';
 import { cycleRoutes } from './routes/cycle.js';
 import { statusRoutes } from './routes/status.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { ShareLog, TokenAnswerBytes } from './token-answer.js';
 
 export interface WorkerAppOptions {
   broker: TokenBroker;
@@ -34,8 +36,25 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export async function buildWorkerApp(options: WorkerAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
   const traceProject = options.traceProject ?? process.env.GOOGLE_CLOUD_PROJECT;
+  const logger = (options.logger ?? silentLogger) as FastifyBaseLogger;
+  const answers = new TokenAnswerBytes();
+  const shares = new ShareLog(options.account);
+  let closing = false;
+  const fastPath = tokenFastPath({
+    auth: options.auth,
+    broker: options.broker,
+    account: options.account,
+    answers,
+    shares,
+    log: logger,
+    clock,
+    traceProject,
+    isClosing: () => closing,
+  });
   const app = Fastify({
-    loggerInstance: (options.logger ?? silentLogger) as FastifyBaseLogger,
+    loggerInstance: logger,
+    // GET /get-token's common case is answered in front of Fastify (see fast-path.ts); inject() bypasses it.
+    ...(fastPath && { serverFactory: serverWithFastPath(fastPath) }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Request logs carry method and path only: never headers (Authorization) or bodies.
     logController: new LogController({ disableRequestLogging: true }),
@@ -48,6 +67,10 @@ export async function buildWorkerApp(options: WorkerAppOptions): Promise<Fastify
   });
   // Only JSON bodies: anything else is 415, not parsed as text.
   app.removeContentTypeParser('text/plain');
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error, clock.now()));
   app.setNotFoundHandler((request, reply) => {
@@ -62,7 +85,7 @@ export async function buildWorkerApp(options: WorkerAppOptions): Promise<Fastify
     startedAt: Date.now(),
     version: options.version ?? '0.1.0',
   });
-  await app.register(tokenRoutes, { broker: options.broker, account: options.account, auth: options.auth, clock });
+  await app.register(tokenRoutes, { broker: options.broker, account: options.account, auth: options.auth, clock, answers, shares });
   await app.register(cycleRoutes, { auth: options.auth, charging: options.charging ?? null, clock });
   return app;
 }

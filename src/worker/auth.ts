@@ -10,6 +10,11 @@ export interface CallerAuth {
   readonly mode: string;
   /** Resolves with a caller name for logs, or null when the request must be refused. Never throws. */
   authenticate(authorization: string | undefined): Promise<string | null>;
+  /**
+   * The same decision made synchronously, for modes that need no I/O to decide (a shared secret, not a
+   * signature checked against fetched keys). It lets `GET /get-token` be answered on the fast path.
+   */
+  authenticateNow?(authorization: string | undefined): string | null;
 }
 
 /** Longest Authorization header considered at all; anything longer is refused without comparing. */
@@ -20,14 +25,16 @@ export function sharedSecretAuth(secret: string): CallerAuth {
     throw new Error('WORKER_SHARED_SECRET must be at least 16 characters (e.g. `openssl rand -base64 32`)');
   }
   const matches = secretMatcher(secret);
+  const authenticateNow = (authorization: string | undefined): string | null => {
+    if (!authorization || authorization.length > MAX_CREDENTIAL_LENGTH) return null;
+    const match = /^Bearer +(\S+)\s*$/i.exec(authorization);
+    if (!match) return null;
+    return matches(match[1]!) ? 'shared-secret' : null;
+  };
   return {
     mode: 'shared-secret',
-    async authenticate(authorization) {
-      if (!authorization || authorization.length > MAX_CREDENTIAL_LENGTH) return null;
-      const match = /^Bearer +(\S+)\s*$/i.exec(authorization);
-      if (!match) return null;
-      return matches(match[1]!) ? 'shared-secret' : null;
-    },
+    authenticateNow,
+    authenticate: async (authorization) => authenticateNow(authorization),
   };
 }
 

@@ -232,6 +232,37 @@ describe('TokenBroker (SYSTEM.md token rules) against the simulator', () => {
     expect((await sim.stats()).oauth.refresh_ok).toBe(2);
   });
 
+  it('peekAccessToken gives what getAccessToken would, without I/O, and nothing once there is work to do', async () => {
+    const b = broker();
+    expect(b.peekAccessToken(ACCOUNT)).toBeNull(); // nothing read yet
+    const { accessToken, expiresAt } = await b.getAccessToken(ACCOUNT);
+    const token = { accessToken, expiresAt };
+    expect(b.peekAccessToken(ACCOUNT)).toEqual(token);
+    clock.advance(1000); // the store read it came from has lapsed: the store must be read again
+    expect(b.peekAccessToken(ACCOUNT)).toBeNull();
+    expect(await b.getAccessToken(ACCOUNT)).toEqual(token);
+    expect(b.peekAccessToken(ACCOUNT)).toEqual(token);
+    clock.advance(6 * HOUR); // due at 75 % of the life
+    await b.status(ACCOUNT); // a fresh read: the cache is current, but the token is due
+    expect(b.peekAccessToken(ACCOUNT)).toBeNull();
+    expect((await b.getAccessToken(ACCOUNT)).accessToken).not.toBe(token.accessToken);
+  });
+
+  it('a burst of callers after the cached read lapses shares one store read', async () => {
+    const b = broker();
+    await b.getAccessToken(ACCOUNT);
+    clock.advance(1000);
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (account) => {
+      reads++;
+      return get(account);
+    };
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => b.getAccessToken(ACCOUNT)));
+    expect(reads).toBe(1);
+    expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
+  });
+
   it('an account without tokens is a clear error and no request to Tesla', async () => {
     await expect(broker().getAccessToken('nobody')).rejects.toBeInstanceOf(NoTokensError);
     expect((await sim.stats()).oauth.requests).toBe(0);

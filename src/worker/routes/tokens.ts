@@ -1,17 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../core/clock.js';
-import type { AccessToken, TokenBroker } from '../../tokens/broker.js';
+import type { TokenBroker } from '../../tokens/broker.js';
 import { requireCaller, type CallerAuth } from '../auth.js';
 import { sendError } from '../errors.js';
+import { TOKEN_ANSWER_CONTENT_TYPE, tokenAnswer, type ShareLog, type TokenAnswerBytes } from '../token-answer.js';
 
 export interface TokenRoutesOptions {
   broker: TokenBroker;
   account: string;
   auth: CallerAuth;
   clock: Clock;
+  /** Shared with the fast path (fast-path.ts), so both send the same bytes and count shares in one log. */
+  answers: TokenAnswerBytes;
+  shares: ShareLog;
 }
 
-const tokenAnswer = {
+const tokenAnswerSchema = {
   type: 'object',
   required: ['access_token', 'token_type', 'expires_at', 'remaining_minutes'],
   properties: {
@@ -33,7 +37,7 @@ const errorAnswer = {
  * The token endpoints of SYSTEM.md: the Scout's only way to a Tesla access token. The Worker is the sole
  * owner of the tokens; these routes hand out access tokens and never a refresh token.
  */
-export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, { broker, account, auth, clock }) => {
+export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, { broker, account, auth, clock, answers, shares }) => {
   app.addHook('preHandler', requireCaller(auth));
   // Token answers must never be stored by a proxy or client cache.
   app.addHook('onRequest', (_request, reply, done) => {
@@ -41,27 +45,13 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
     done();
   });
 
-  const shareLog = new LineBudget(1000);
-  const answer = (token: AccessToken, refreshed?: boolean) => ({
-    access_token: token.accessToken,
-    token_type: 'Bearer',
-    expires_at: new Date(token.expiresAt).toISOString(),
-    remaining_minutes: Math.floor((token.expiresAt - clock.now()) / 60_000),
-    ...(refreshed === undefined ? {} : { refreshed }),
-  });
-
-  app.get('/get-token', { schema: { response: { 200: tokenAnswer, '4xx': errorAnswer, '5xx': errorAnswer } } }, async (request, reply) => {
+  app.get('/get-token', { schema: { response: { 200: tokenAnswerSchema, '4xx': errorAnswer, '5xx': errorAnswer } } }, async (request, reply) => {
     try {
       const token = await broker.getAccessToken(account);
-      const body = answer(token);
-      const shares = shareLog.count(clock.now());
-      if (shares > 0) {
-        request.log.info(
-          { event: 'token_shared', account, caller: request.caller, remainingMinutes: body.remaining_minutes, shares },
-          `Tesla token shared with Scout (${body.remaining_minutes} min left)${shares > 1 ? ` ×${shares} since the last line` : ''}`,
-        );
-      }
-      return body;
+      const now = clock.now();
+      const { bytes, minutes } = answers.for(token, now);
+      shares.record(() => request.log, request.caller, minutes, now);
+      return reply.type(TOKEN_ANSWER_CONTENT_TYPE).send(bytes);
     } catch (error) {
       return sendError(request, reply, error, clock.now());
     }
@@ -76,7 +66,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
           additionalProperties: false,
           properties: { force: { type: 'boolean' }, reason: { type: 'string', maxLength: 200 } },
         },
-        response: { 200: tokenAnswer, '4xx': errorAnswer, '5xx': errorAnswer },
+        response: { 200: tokenAnswerSchema, '4xx': errorAnswer, '5xx': errorAnswer },
       },
     },
     async (request, reply) => {
@@ -86,29 +76,10 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
           { event: 'refresh_requested', account, caller: request.caller, reason: request.body?.reason ?? null, refreshed },
           refreshed ? 'tokens refreshed on request' : 'refresh requested but the current token is still fresh',
         );
-        return answer(token, refreshed);
+        return tokenAnswer(token, clock.now(), refreshed);
       } catch (error) {
         return sendError(request, reply, error, clock.now());
       }
     },
   );
 };
-
-/**
- * At most one log line per interval: a Scout every 15 minutes gets a line per token it takes, while a burst
- * of requests (many Scouts, a load test) is summarised instead of flooding the log.
- */
-class LineBudget {
-  private lastAt = -Infinity;
-  private pending = 0;
-  constructor(private readonly intervalMs: number) {}
-  /** How many events the line written now stands for, or 0 when no line is due yet. */
-  count(now: number): number {
-    this.pending++;
-    if (now - this.lastAt < this.intervalMs) return 0;
-    this.lastAt = now;
-    const events = this.pending;
-    this.pending = 0;
-    return events;
-  }
-}
