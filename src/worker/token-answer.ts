@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AccessToken } from '../tokens/broker.js';
 
 /** What the Worker hands out: an access token and how long it lasts; never a refresh token. */
-export interface TokenAnswer {
+interface TokenAnswer {
   access_token: string;
   token_type: 'Bearer';
   expires_at: string;
@@ -13,7 +13,7 @@ export interface TokenAnswer {
 
 export const TOKEN_ANSWER_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-export const minutesLeft = (token: AccessToken, now: number): number => Math.floor((token.expiresAt - now) / 60_000);
+const minutesLeft = (token: AccessToken, now: number): number => Math.floor((token.expiresAt - now) / 60_000);
 
 export function tokenAnswer(token: AccessToken, now: number, refreshed?: boolean): TokenAnswer {
   return {
