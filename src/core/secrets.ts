@@ -13,8 +13,8 @@ export function secretsEqual(presented: string, expected: string): boolean {
  *
  * Both sides are zero-padded to one fixed width and compared with `timingSafeEqual` over the whole width, and
  * the lengths are compared as numbers: the time taken depends on neither the content nor the length of the
- * expected secret. A presented value longer than the width is refused at once, which tells its sender only
- * what they sent. (Hashing both sides with SHA-256 hides lengths too, but under load the hash cost the Worker
+ * expected secret. A presented value longer than the width is refused at once; for a secret longer than 256
+ * bytes the width is its length, which a caller could therefore learn by timing (never its content). (Hashing both sides with SHA-256 hides lengths too, but under load the hash cost the Worker
  * about a quarter of its CPU per request; the padded compare costs a few hundred nanoseconds.)
  */
 export function secretMatcher(expected: string): (presented: string) => boolean {
